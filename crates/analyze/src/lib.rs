@@ -1,0 +1,1 @@
+//! Key moments, metrics and findings drawn from the timeline.

@@ -1,0 +1,1 @@
+//! The deterministic writer, and the pipeline from bundle to review.

@@ -1,0 +1,193 @@
+//! Time parsing shared by the adapters: instants with an offset, epoch numbers, naive
+//! local times read in a zone (with daylight-saving gaps and folds reported), zone names.
+
+use jiff::civil::DateTime;
+use jiff::tz::{AmbiguousOffset, TimeZone};
+use jiff::{Timestamp, fmt::rfc2822};
+
+/// An instant written with its offset: RFC 3339 / ISO 8601 (`T` or space, `Z`, `+01:00`,
+/// `+0100`, `+01`), or RFC 2822 (`Tue, 8 Oct 2024 10:07:41 -0500`).
+pub fn parse_instant(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    if s.len() < 10 {
+        return None;
+    }
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Some(t);
+    }
+    if s.as_bytes()[0].is_ascii_digit() {
+        // `2024-10-08 15:31:05 +0000`, `2024-10-08T15:31:05.123+0100`, `… UTC`
+        let fixed = normalize_iso(s)?;
+        return fixed.parse::<Timestamp>().ok();
+    }
+    rfc2822::parse(s).ok().map(|z| z.timestamp())
+}
+
+fn normalize_iso(s: &str) -> Option<String> {
+    let mut t = s.replacen(' ', "T", 1);
+    for utc in ["TUTC", "TGMT", " UTC", " GMT", "UTC", "GMT"] {
+        if let Some(stripped) = t.strip_suffix(utc) {
+            t = format!("{}Z", stripped.trim_end());
+            break;
+        }
+    }
+    // A space before the offset: `2024-10-08T15:31:05 +0000`.
+    if let Some(pos) = t.rfind([' ', 'T']) {
+        let (head, tail) = t.split_at(pos);
+        if tail.len() > 1 && matches!(tail.as_bytes()[1], b'+' | b'-') && tail.starts_with(' ') {
+            t = format!("{head}{}", &tail[1..]);
+        }
+    }
+    Some(t)
+}
+
+/// An epoch number: seconds, milliseconds, microseconds or nanoseconds, told apart by
+/// magnitude (instants between 1973 and 2286); a fraction is allowed (`1728399151.919650`).
+pub fn parse_epoch(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let n: i128 = int.parse().ok()?;
+    let nanos_per_unit: i128 = match int.len() {
+        9..=11 => 1_000_000_000,
+        12..=14 => 1_000_000,
+        15..=17 => 1_000,
+        18..=20 => 1,
+        _ => return None,
+    };
+    let mut nanos = n * nanos_per_unit;
+    if !frac.is_empty() && nanos_per_unit > 1 {
+        let digits = frac.len().min(9);
+        let f: i128 = frac[..digits].parse().ok()?;
+        let scale = 10i128.pow(digits as u32);
+        nanos += f * nanos_per_unit / scale;
+    }
+    Timestamp::from_nanosecond(nanos).ok()
+}
+
+/// A date and time without an offset: `2024-10-05 10:45:00`, `2024-10-05T10:45`,
+/// `2024/10/05 10:45:00.123`.
+pub fn parse_naive(s: &str) -> Option<DateTime> {
+    let s = s.trim().replacen(' ', "T", 1).replace('/', "-");
+    s.parse::<DateTime>().ok()
+}
+
+/// How a naive local time fell in its zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Localized {
+    /// One instant.
+    Unique(Timestamp),
+    /// A daylight-saving fold: the time happened twice; the earlier instant is given.
+    Fold(Timestamp),
+    /// A daylight-saving gap: the time never happened; the instant after the gap is given.
+    Gap(Timestamp),
+}
+
+impl Localized {
+    pub fn timestamp(self) -> Timestamp {
+        match self {
+            Self::Unique(t) | Self::Fold(t) | Self::Gap(t) => t,
+        }
+    }
+
+    /// A note for the record's problems when the time is not unique.
+    pub fn problem(self, zone: &str) -> Option<String> {
+        match self {
+            Self::Unique(_) => None,
+            Self::Fold(_) => Some(format!(
+                "time falls in a daylight-saving fold in {zone}: it happened twice; the earlier instant is used"
+            )),
+            Self::Gap(_) => Some(format!(
+                "time falls in a daylight-saving gap in {zone}: it never happened there; the instant after the gap is used"
+            )),
+        }
+    }
+}
+
+/// `dt` read in `tz`.
+pub fn localize(dt: DateTime, tz: &TimeZone) -> Option<Localized> {
+    let amb = tz.to_ambiguous_timestamp(dt);
+    let kind = amb.offset();
+    let t = amb.compatible().ok()?;
+    Some(match kind {
+        AmbiguousOffset::Unambiguous { .. } => Localized::Unique(t),
+        AmbiguousOffset::Fold { .. } => Localized::Fold(t),
+        AmbiguousOffset::Gap { .. } => Localized::Gap(t),
+    })
+}
+
+/// The IANA zone for a zone as people write it: `PT`, `PST`, `Pacific`, `CET`, `BST`,
+/// `UTC`, or an IANA name. `None` when it is not a zone we know.
+pub fn zone_named(name: &str) -> Option<(String, TimeZone)> {
+    let upper = name.trim().to_ascii_uppercase();
+    let iana = match upper.as_str() {
+        "UTC" | "GMT" | "Z" | "ZULU" => "UTC",
+        "PT" | "PST" | "PDT" | "PACIFIC" | "US/PACIFIC" => "America/Los_Angeles",
+        "MT" | "MST" | "MDT" | "MOUNTAIN" => "America/Denver",
+        "CT" | "CST" | "CDT" | "CENTRAL" => "America/Chicago",
+        "ET" | "EST" | "EDT" | "EASTERN" => "America/New_York",
+        "BST" | "UK" | "LONDON" => "Europe/London",
+        "CET" | "CEST" => "Europe/Berlin",
+        "EET" | "EEST" => "Europe/Helsinki",
+        "IST" => "Asia/Kolkata",
+        "JST" => "Asia/Tokyo",
+        "AEST" | "AEDT" => "Australia/Sydney",
+        _ => name.trim(),
+    };
+    TimeZone::get(iana).ok().map(|tz| (iana.to_string(), tz))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_with_offsets() {
+        let z = parse_instant("2024-10-08T15:31:05Z").unwrap();
+        assert_eq!(parse_instant("2024-10-08 15:31:05Z"), Some(z));
+        assert_eq!(parse_instant("2024-10-08T16:31:05+01:00"), Some(z));
+        assert_eq!(parse_instant("2024-10-08T16:31:05+0100"), Some(z));
+        assert_eq!(parse_instant("2024-10-08 15:31:05 +0000"), Some(z));
+        assert_eq!(parse_instant("2024-10-08 15:31:05 UTC"), Some(z));
+        assert_eq!(parse_instant("Tue, 8 Oct 2024 10:31:05 -0500"), Some(z));
+        assert_eq!(
+            parse_instant("2024-10-08 15:31:05"),
+            None,
+            "naive is not an instant"
+        );
+    }
+
+    #[test]
+    fn epochs_by_magnitude() {
+        let s = parse_epoch("1728399151").unwrap();
+        assert_eq!(s.to_string(), "2024-10-08T14:52:31Z");
+        assert_eq!(parse_epoch("1728399151000"), Some(s));
+        assert_eq!(parse_epoch("1728399151000000000"), Some(s));
+        assert_eq!(
+            parse_epoch("1728399151.5").unwrap().to_string(),
+            "2024-10-08T14:52:31.5Z"
+        );
+        assert_eq!(parse_epoch("12ab"), None);
+        assert_eq!(parse_epoch("42"), None);
+    }
+
+    #[test]
+    fn naive_times_in_zones_report_gaps_and_folds() {
+        let (_, chicago) = zone_named("CT").unwrap();
+        let t = localize(parse_naive("2024-10-08 09:49:00").unwrap(), &chicago).unwrap();
+        assert_eq!(
+            t,
+            Localized::Unique("2024-10-08T14:49:00Z".parse().unwrap())
+        );
+        let gap = localize(parse_naive("2024-03-10 02:30").unwrap(), &chicago).unwrap();
+        assert!(matches!(gap, Localized::Gap(_)));
+        let fold = localize(parse_naive("2024-11-03 01:30").unwrap(), &chicago).unwrap();
+        assert!(matches!(fold, Localized::Fold(_)));
+        assert!(fold.problem("America/Chicago").unwrap().contains("fold"));
+    }
+}

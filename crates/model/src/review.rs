@@ -1,0 +1,160 @@
+//! The review document: the `debrief.review/v1` JSON contract of DESIGN.md.
+//! Fields named there are never renamed; others may be added.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::{Citation, Finding, Precision, Problem};
+
+pub const SCHEMA: &str = "debrief.review/v1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub schema: String,
+    pub incident: IncidentInfo,
+    /// The zone times are shown in beside UTC (IANA name), from `--tz` or `incident.toml`.
+    pub display_timezone: String,
+    pub sources: Vec<ReviewSource>,
+    /// Files of the bundle that were not read, and why.
+    pub skipped: Vec<SkippedFile>,
+    pub metrics: Metrics,
+    /// Durations between moments (`time_to_detect`…), each with its definition.
+    pub durations: BTreeMap<String, Duration>,
+    pub timeline: Vec<TimelineRow>,
+    pub findings: Vec<Finding>,
+    pub actions: Vec<Action>,
+    pub questions: Vec<Question>,
+    /// Counts of substitutions per rule; never a value.
+    pub redaction: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct IncidentInfo {
+    pub id: Option<String>,
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewSource {
+    pub path: String,
+    pub format: String,
+    pub records: usize,
+    pub problems: Vec<Problem>,
+    pub size: u64,
+    pub lines: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedFile {
+    pub path: String,
+    pub reason: String,
+}
+
+/// A key moment. `time` is `null` when the evidence does not establish it, and then
+/// `evidence_needed` says what would.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metric {
+    pub time: Option<Timestamp>,
+    pub precision: Precision,
+    pub citations: Vec<Citation>,
+    pub definition: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_needed: Option<String>,
+    /// What the moment rests on, in words (`first alert firing: CheckoutDBPoolPending`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub first_signal: Metric,
+    pub impact_start: Metric,
+    pub detected: Metric,
+    pub acknowledged: Metric,
+    pub mitigated: Metric,
+    pub resolved: Metric,
+}
+
+impl Metrics {
+    /// The moments in the order DESIGN.md lists them, with their contract names.
+    pub fn named(&self) -> [(&'static str, &Metric); 6] {
+        [
+            ("first_signal", &self.first_signal),
+            ("impact_start", &self.impact_start),
+            ("detected", &self.detected),
+            ("acknowledged", &self.acknowledged),
+            ("mitigated", &self.mitigated),
+            ("resolved", &self.resolved),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Duration {
+    /// Whole seconds, or `null` when either end is unknown.
+    pub seconds: Option<i64>,
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineRow {
+    pub time: Option<Timestamp>,
+    pub precision: Precision,
+    pub kind: String,
+    pub event: String,
+    pub citations: Vec<Citation>,
+    /// Who acted, as a role, when a person did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionCategory {
+    Monitoring,
+    DeploymentSafety,
+    Runbooks,
+    SystemDesign,
+    IncidentProcess,
+}
+
+impl ActionCategory {
+    pub const ALL: [Self; 5] = [
+        Self::Monitoring,
+        Self::DeploymentSafety,
+        Self::Runbooks,
+        Self::SystemDesign,
+        Self::IncidentProcess,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Monitoring => "Monitoring",
+            Self::DeploymentSafety => "Deployment safety",
+            Self::Runbooks => "Runbooks",
+            Self::SystemDesign => "System design",
+            Self::IncidentProcess => "Incident process",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    pub category: ActionCategory,
+    pub text: String,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+    pub citations: Vec<Citation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    pub question: String,
+    pub evidence_needed: String,
+}

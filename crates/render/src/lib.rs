@@ -1,0 +1,1 @@
+//! Markdown and JSON renderings of a review.

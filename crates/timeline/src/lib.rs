@@ -1,0 +1,1 @@
+//! Records to a sorted UTC timeline, with the same happening from several sources merged.

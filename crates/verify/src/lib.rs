@@ -1,0 +1,1 @@
+//! Checks every citation of a review against the bundle it came from.
