@@ -1,0 +1,205 @@
+//! Records to events: pick the rows, fold bursts, merge duplicates, sort.
+
+use std::collections::HashMap;
+
+use debrief_model::{Event, Kind, Record};
+use jiff::{SignedDuration, Timestamp};
+
+/// How close in time two records of the same happening must be to merge.
+const MERGE_WINDOW: SignedDuration = SignedDuration::from_secs(180);
+/// How far apart two like error lines may be and still be one burst.
+const BURST_GAP: SignedDuration = SignedDuration::from_secs(300);
+
+/// Whether a record of this kind earns a timeline row.
+fn on_timeline(r: &Record) -> bool {
+    match r.kind {
+        Kind::System | Kind::Log => false,
+        Kind::Message => false,
+        _ => r.attr("section").is_none(),
+    }
+}
+
+/// The timeline: one event per happening, sorted by time (unknown times last, in source
+/// order). `records` are indexed by the events.
+pub fn build(records: &[Record]) -> Vec<Event> {
+    let mut events: Vec<Event> = Vec::new();
+    // Open bursts of like signal lines: (source, shape) → event index.
+    let mut bursts: HashMap<(u32, String), usize> = HashMap::new();
+    let mut last_seen: HashMap<usize, Timestamp> = HashMap::new();
+
+    for (i, r) in records.iter().enumerate() {
+        if !on_timeline(r) {
+            continue;
+        }
+        if r.kind == Kind::Signal && r.attr("level").is_some() {
+            let key = (r.span.source, shape(&r.text));
+            if let (Some(&e), Some(t)) = (bursts.get(&key), r.when.utc)
+                && last_seen.get(&e).is_some_and(|&last| t.duration_since(last) <= BURST_GAP)
+            {
+                events[e].records.push(i);
+                last_seen.insert(e, t);
+                continue;
+            }
+            bursts.insert(key, events.len());
+            if let Some(t) = r.when.utc {
+                last_seen.insert(events.len(), t);
+            }
+        }
+        events.push(Event { when: r.when.clone(), kind: r.kind, text: display_text(r), records: vec![i] });
+    }
+
+    for e in &mut events {
+        if e.records.len() > 1 {
+            let first = &records[e.records[0]];
+            e.text = format!("{} ({}× until {})", display_text(first), e.records.len(), last_time(records, e));
+        }
+    }
+
+    events.sort_by_key(|e| (e.when.utc.is_none(), e.when.utc));
+    merge_same_happening(events, records)
+}
+
+fn last_time(records: &[Record], e: &Event) -> String {
+    e.records
+        .iter()
+        .filter_map(|&i| records[i].when.utc)
+        .max()
+        .map_or_else(|| "?".into(), |t| t.strftime("%H:%M:%SZ").to_string())
+}
+
+/// The key under which records of one happening meet: an alert's name for alerting kinds,
+/// a version for changes.
+fn merge_key(r: &Record) -> Option<String> {
+    let class = match r.kind {
+        Kind::Alert | Kind::Page => "fire",
+        Kind::AlertResolved => "clear",
+        Kind::Acknowledge => "ack",
+        Kind::Resolution => "resolve",
+        Kind::Change => "change",
+        _ => return None,
+    };
+    let name = match r.kind {
+        Kind::Change => r.attr("version")?,
+        _ => r.attr("alert")?,
+    };
+    Some(format!("{class}:{}", name.to_ascii_lowercase()))
+}
+
+/// Merges events (already sorted) whose primary records share a key within the window,
+/// and exact repeats of the same text from different sources.
+fn merge_same_happening(events: Vec<Event>, records: &[Record]) -> Vec<Event> {
+    let mut out: Vec<Event> = Vec::with_capacity(events.len());
+    let mut open: HashMap<String, usize> = HashMap::new();
+    for e in events {
+        let r = &records[e.records[0]];
+        let key = merge_key(r).or_else(|| (r.text.len() >= 24).then(|| format!("text:{}", r.text.trim())));
+        if let (Some(key), Some(t)) = (&key, e.when.utc)
+            && let Some(&j) = open.get(key)
+            && out[j].when.utc.is_some_and(|t0| t.duration_since(t0) <= MERGE_WINDOW)
+            && !out[j].records.iter().any(|&k| records[k].span.source == r.span.source && key.starts_with("text:"))
+        {
+            let target = &mut out[j];
+            target.records.extend(e.records);
+            // The more precise or more telling record leads.
+            if e.when.precision < target.when.precision {
+                target.when.precision = e.when.precision;
+            }
+            continue;
+        }
+        if let Some(key) = key {
+            open.insert(key, out.len());
+        }
+        out.push(e);
+    }
+    out
+}
+
+/// A record's text for a timeline row: its summary, else its first line, shortened.
+pub fn display_text(r: &Record) -> String {
+    if let Some(s) = &r.summary {
+        return s.clone();
+    }
+    let first = r.text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let decoded = first.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&");
+    shorten(&decoded, 200)
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max).collect();
+    // Do not leave half a substitution.
+    let cut = match (cut.rfind('‹'), cut.rfind('›')) {
+        (Some(o), c) if c.is_none_or(|c| c < o) => cut[..o].to_string(),
+        _ => cut,
+    };
+    format!("{}…", cut.trim_end())
+}
+
+/// A line's shape for burst folding: digits and hex runs masked, so `timeout after 3012ms
+/// id=af31` and `timeout after 2990ms id=9b2e` fold together.
+fn shape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(160));
+    let mut in_num = false;
+    for c in text.chars().take(160) {
+        if c.is_ascii_digit() || (in_num && c.is_ascii_hexdigit()) {
+            if !in_num {
+                out.push('#');
+                in_num = true;
+            }
+        } else {
+            in_num = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use debrief_model::{Precision, Span, When};
+
+    use super::*;
+
+    fn rec(src: u32, line: u32, t: &str, kind: Kind, text: &str) -> Record {
+        Record::new(Span::line(src, line), When::exact(t.parse().unwrap()), kind, text)
+    }
+
+    #[test]
+    fn same_alert_from_three_sources_is_one_row() {
+        let records = vec![
+            rec(0, 5, "2024-10-08T14:49:31Z", Kind::Alert, "CheckoutErrorRate firing").with_attr("alert", "CheckoutErrorRate"),
+            rec(1, 9, "2024-10-08T14:49:33Z", Kind::Page, "[#4471] CheckoutErrorRate").with_attr("alert", "checkouterrorrate"),
+            rec(2, 20, "2024-10-08T14:49:40Z", Kind::Alert, "[FIRING:1] CheckoutErrorRate").with_attr("alert", "CheckoutErrorRate"),
+            rec(2, 30, "2024-10-08T15:30:00Z", Kind::Alert, "[FIRING:1] CheckoutErrorRate").with_attr("alert", "CheckoutErrorRate"),
+        ];
+        let events = build(&records);
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].records, [0, 1, 2]);
+        assert_eq!(events[1].records, [3]);
+    }
+
+    #[test]
+    fn like_error_lines_fold_into_a_burst() {
+        let records = vec![
+            rec(0, 1, "2024-10-08T14:43:05Z", Kind::Signal, "charge timeout after 3012ms").with_attr("level", "error"),
+            rec(0, 2, "2024-10-08T14:43:09Z", Kind::Signal, "charge timeout after 2990ms").with_attr("level", "error"),
+            rec(0, 3, "2024-10-08T14:43:10Z", Kind::Signal, "pool exhausted").with_attr("level", "error"),
+            rec(0, 4, "2024-10-08T15:43:10Z", Kind::Signal, "charge timeout after 2990ms").with_attr("level", "error"),
+        ];
+        let events = build(&records);
+        assert_eq!(events.iter().map(|e| e.records.clone()).collect::<Vec<_>>(), [vec![0, 1], vec![2], vec![3]]);
+        assert!(events[0].text.contains("2× until 14:43:09Z"), "{}", events[0].text);
+    }
+
+    #[test]
+    fn sorted_stably_with_unknown_times_last() {
+        let mut late = rec(0, 1, "2024-10-08T15:00:00Z", Kind::Decision, "late");
+        late.when.precision = Precision::Minute;
+        let unknown = Record::new(Span::line(0, 2), When::unknown(), Kind::Decision, "when?");
+        let early = rec(1, 1, "2024-10-08T14:00:00Z", Kind::Decision, "early");
+        let events = build(&[late, unknown, early]);
+        assert_eq!(events.iter().map(|e| e.text.as_str()).collect::<Vec<_>>(), ["early", "late", "when?"]);
+    }
+}

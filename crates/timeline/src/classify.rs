@@ -1,0 +1,162 @@
+//! Reading records the way responders write: terse, lower case, jargon. Each rule is a
+//! set of phrases; the first kind whose phrases match wins, and the rule that fired is kept
+//! in the record's `rule` attribute for explanation.
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use debrief_model::{Kind, Record};
+
+/// Phrase rules for free text, in priority order.
+const RULES: &[(Kind, &str, &[&str])] = &[
+    (Kind::Resolution, "resolution", &[
+        "marking resolved", "marked resolved", "incident resolved", "resolving the incident", "resolved in pd",
+        "resolved in pagerduty", "closing the incident", "incident closed", "all clear", "declaring resolved",
+        "we are resolved", "resolution confirmed", "p0 resolved", "sev resolved", "closing this out",
+    ]),
+    (Kind::Mitigation, "mitigation", &[
+        "rolled back", "rollback done", "rollback complete", "rollback finished", "rolling back", "roll back now",
+        "reverted", "revert merged", "kill executed", "kill sent", "killed the", "disabled the", "turned off",
+        "failed over", "failover", "errors dropped", "errors stopped", "errors stop", "mitigated", "mitigation",
+        "restarted", "recreated", "scaled up", "shed load", "drained",
+    ]),
+    (Kind::Recovery, "recovery", &[
+        "back to normal", "back to baseline", "back to expected", "recovered", "recovering", "healthy again",
+        "looks healthy", "error rate normal", "errors gone", "502s gone", "back up", "is back", "are back",
+        "fully recovered", "latency normal", "back under",
+    ]),
+    (Kind::StatusUpdate, "status", &[
+        "status page", "statuspage", "status post", "posted an update", "status update", "customer comms",
+        "mailing list", "notified", "announce",
+    ]),
+    (Kind::Escalation, "escalation", &[
+        "escalat", "paging ", "paged ", "pinging", "pinged", "looping in", "loop in", "pulling in", "waking up",
+        "declared p0", "declared sev", "declaring", "sev1", "sev 1", "sev2", "all hands", "incident channel",
+        "opened #", "bridge",
+    ]),
+    (Kind::Decision, "decision", &[
+        "decided", "decision", "let's ", "lets ", "plan:", "plan is", "we'll ", "we will ", "going to ",
+        "rather than", "instead of", "go with", "approved", "agreed", "call it", "calling it", "do it",
+    ]),
+    (Kind::Hypothesis, "hypothesis", &[
+        "i think", "pretty sure", "maybe", "might be", "could be", "suspect", "looks like", "theory",
+        "hypothes", "bottleneck", "root cause", "the cause", "caused by", "because", "culprit", "smoking gun",
+        "is it ", "attack", "related?", "not the", "ruled out", "rule out",
+    ]),
+    (Kind::CustomerImpact, "customer-impact", &[
+        "customer", "users ", "user reports", "support", "ticket", "complain", "charged", "can't log in",
+        "cannot log in", "unavailable", "outage", "down for",
+    ]),
+    (Kind::Acknowledge, "acknowledge", &["ack'd", "acked", "acknowledged", "i'm on it", "im on it", "on it", "looking into", "taking a look"]),
+    (Kind::Change, "change", &[
+        "deploy", "released", "release ", "merged", "rollout", "rolled out", "config change", "flag flip",
+        "feature flag", "pushed", "migration", "upgrade",
+    ]),
+    (Kind::Action, "action", &[
+        "restarting", "scaling", "scale out", "scale up", "pinned", "muted", "silenced", "running ",
+        "tested", "testing", "checking", "profil", "kubectl", "querying", "disabled", "enabled",
+    ]),
+    (Kind::Alert, "alert", &["[firing", "alert fired", "alert firing", "alert is firing", "triggered", "fired"]),
+];
+
+/// Phrases that make an ordinary log line worth a timeline row, as a change or action.
+const LOG_RULES: &[(Kind, &str, &[&str])] = &[
+    (Kind::Change, "log-change", &[
+        "deploy", "rollout", "rolled out", "release", "helm upgrade", "config", "flag", "feature",
+        "migrat", "upgrade", "version", "ruleset",
+    ]),
+    (Kind::Action, "log-action", &[
+        "scaled", "scaling", "autoscal", "restart", "evict", "started", "killed", "shutdown", "failover",
+        "reload", "recreat", "deleted pod", "cron", "job ", "disabled", "enabled", "rollback", "rolled back",
+    ]),
+];
+
+struct Matcher {
+    ac: AhoCorasick,
+    /// For each pattern: index into the rule table.
+    rule_of: Vec<usize>,
+}
+
+impl Matcher {
+    fn new(rules: &[(Kind, &str, &[&str])]) -> Self {
+        let mut patterns = Vec::new();
+        let mut rule_of = Vec::new();
+        for (i, (_, _, phrases)) in rules.iter().enumerate() {
+            for p in *phrases {
+                patterns.push(*p);
+                rule_of.push(i);
+            }
+        }
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .expect("static phrase list builds");
+        Self { ac, rule_of }
+    }
+
+    /// The highest-priority rule with a phrase in `text`.
+    fn best(&self, text: &str) -> Option<usize> {
+        self.ac.find_overlapping_iter(text).map(|m| self.rule_of[m.pattern().as_usize()]).min()
+    }
+}
+
+static CHAT: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(RULES));
+static LOGS: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(LOG_RULES));
+
+/// The kind free text reads as, with the rule's name; `None` for chatter.
+pub fn classify_text(text: &str) -> Option<(Kind, &'static str)> {
+    CHAT.best(text).map(|i| (RULES[i].0, RULES[i].1))
+}
+
+/// Refines the kinds of messages and ordinary log lines in place. Kinds an adapter
+/// stated (an alert, a page, an acknowledgement) are kept.
+pub fn classify(records: &mut [Record]) {
+    for r in records.iter_mut() {
+        match r.kind {
+            Kind::Message => {
+                if r.attr("section").is_some() {
+                    continue;
+                }
+                let text = r.text.as_str();
+                if let Some((kind, rule)) = classify_text(text) {
+                    r.kind = kind;
+                    r.set_attr("rule", rule);
+                } else {
+                    r.set_attr("rule", "chatter");
+                }
+            }
+            Kind::Log => {
+                if let Some(i) = LOGS.best(&r.text) {
+                    r.kind = LOG_RULES[i].0;
+                    r.set_attr("rule", LOG_RULES[i].1);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_terse_chat() {
+        let k = |t| classify_text(t).map(|(k, _)| k);
+        assert_eq!(k("ack'd the page. checkout 5xx ~9%"), Some(Kind::Acknowledge));
+        assert_eq!(k("pretty sure the DB is the bottleneck"), Some(Kind::Hypothesis));
+        assert_eq!(k("ok decided: scale first instead of rollback"), Some(Kind::Decision));
+        assert_eq!(k("rollback done, 24/24 on v2.30.4"), Some(Kind::Mitigation));
+        assert_eq!(k("support getting hammered, tickets piling up"), Some(Kind::CustomerImpact));
+        assert_eq!(k("lol"), None);
+        assert_eq!(k("Resolved in PD"), Some(Kind::Resolution));
+    }
+
+    #[test]
+    fn stated_kinds_are_kept() {
+        let mut r = vec![Record { kind: Kind::Page, text: "rolled back".into(), ..Record::default() }];
+        classify(&mut r);
+        assert_eq!(r[0].kind, Kind::Page);
+    }
+}
