@@ -1,1 +1,38 @@
-//! Key moments, metrics and findings drawn from the timeline.
+//! Analysis: the key moments of DESIGN.md and the findings a review starts from.
+//!
+//! [`analyze`] reads the records and the timeline's [`Event`](debrief_model::Event)s and
+//! returns an [`Analysis`] whose every item points back at record indices, so the writer
+//! can cite them. A moment the evidence does not establish is `None`, never a guess.
+//!
+//! ```
+//! use debrief_analyze::{analyze, Facts};
+//! use debrief_model::{Kind, Record, Span, When};
+//! let t = |s: &str| When::exact(s.parse().unwrap());
+//! let records = vec![
+//!     Record::new(Span::line(0, 1), t("2024-05-01T10:02:00Z"), Kind::Alert, "CheckoutErrorRate firing").with_attr("alert", "CheckoutErrorRate"),
+//!     Record::new(Span::line(0, 2), t("2024-05-01T10:05:00Z"), Kind::Acknowledge, "Acknowledged by Responder A."),
+//! ];
+//! let events = debrief_timeline::build(&records);
+//! let a = analyze(&records, &events, &Facts::default());
+//! assert_eq!(a.moments.detected.unwrap().time.to_string(), "2024-05-01T10:02:00Z");
+//! assert!(a.moments.resolved.is_none());
+//! ```
+
+mod moments;
+mod relate;
+mod sections;
+
+pub use moments::{Moment, Moments, find_moments};
+pub use relate::Vocabulary;
+pub use sections::{Analysis, FactorGroup, Item, analyze};
+
+/// What the responders told debrief beyond the artifacts (from `incident.toml`).
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub title: Option<String>,
+    pub services: Vec<String>,
+    /// Known moment times by contract name (`detected`…).
+    pub moments: Vec<(String, jiff::Timestamp)>,
+    /// Channel names, incident ids and other words that name the incident.
+    pub words: Vec<String>,
+}

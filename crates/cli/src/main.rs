@@ -1,1 +1,92 @@
-fn main() {}
+//! The `debrief` command line: flags and config in, plain values down to the library,
+//! data to stdout, diagnostics to stderr.
+
+mod commands;
+mod error;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Turn an incident's raw artifacts into a cited, blameless postmortem draft
+#[derive(Debug, Parser)]
+#[command(name = "debrief", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a skeleton bundle: a commented incident.toml and a notes.md template
+    Init(InitArgs),
+    /// List each file of a bundle with its detected format, records and problems
+    Sources(SourcesArgs),
+    /// Draft the postmortem of a bundle (a folder, .zip or .tar.gz)
+    Draft(DraftArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct InitArgs {
+    /// The folder to create or fill
+    dir: PathBuf,
+    /// Overwrite incident.toml and notes.md if they exist
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct SourcesArgs {
+    /// The bundle: a folder, .zip or .tar.gz
+    bundle: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    format: ListFormat,
+}
+
+#[derive(Debug, clap::Args)]
+struct DraftArgs {
+    /// The bundle: a folder, .zip or .tar.gz
+    bundle: PathBuf,
+    /// Write the draft here instead of stdout
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DraftFormat::Md)]
+    format: DraftFormat,
+    /// Show times in this zone beside UTC (IANA name, or PT, ET, CET...); default: incident.toml's
+    #[arg(long)]
+    tz: Option<String>,
+    /// Write the real-name → role map here (keep it private; never beside the draft)
+    #[arg(long)]
+    pseudonyms: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DraftFormat {
+    Md,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Init(args) => commands::init::run(&args),
+        Command::Sources(args) => commands::sources::run(&args),
+        Command::Draft(args) => commands::draft::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            e.report();
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,1 +1,100 @@
-//! The deterministic writer, and the pipeline from bundle to review.
+//! The deterministic writer and the pipeline that feeds it.
+//!
+//! [`draft`] runs a loaded [`Bundle`](debrief_ingest::Bundle) through every stage —
+//! ingest, redact, classify, timeline, analyze — and writes the [`Review`]. Before it
+//! returns, the review's own citations are checked against the bundle with
+//! [`debrief_verify`]; a statement whose evidence does not check out is dropped and
+//! listed in `verification.dropped`, never shown as fact.
+//!
+//! ```
+//! use debrief_ingest::Bundle;
+//! use debrief_model::SourceFile;
+//! let bundle = Bundle::from_files(vec![SourceFile::new(
+//!     "app.log",
+//!     "2024-05-01T10:02:13Z ERROR checkout failed\n",
+//! )]);
+//! let drafted = debrief_draft::draft(&bundle, &debrief_draft::Options::default()).unwrap();
+//! assert_eq!(drafted.review.schema, "debrief.review/v1");
+//! assert!(drafted.review.verification.dropped.is_empty());
+//! ```
+
+mod writer;
+
+use debrief_ingest::{Bundle, Ingested};
+use debrief_model::{Event, Review};
+
+pub use writer::DEFINITIONS;
+
+/// How to draft.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The zone to show times in beside UTC (IANA name or a common abbreviation);
+    /// defaults to `incident.toml`'s, else UTC.
+    pub display_tz: Option<String>,
+}
+
+/// A draft failed before it could be written.
+#[derive(Debug, thiserror::Error)]
+pub enum DraftError {
+    #[error("incident.toml: {0}")]
+    Redaction(String),
+    #[error("unknown time zone {0:?}")]
+    UnknownZone(String),
+}
+
+impl DraftError {
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Self::Redaction(_) => Some("fix the pattern under [redact] in incident.toml"),
+            Self::UnknownZone(_) => {
+                Some("use an IANA zone name such as Europe/Berlin, or PT, ET, CET, UTC")
+            }
+        }
+    }
+}
+
+/// The review and what it was made from.
+#[derive(Debug)]
+pub struct Drafted {
+    pub review: Review,
+    /// The redacted records and their sources.
+    pub ingested: Ingested,
+    pub events: Vec<Event>,
+    /// Real name → role, for `--pseudonyms` (never written beside the review).
+    pub pseudonyms: Vec<(String, String)>,
+}
+
+/// Drafts the review of `bundle`.
+pub fn draft(bundle: &Bundle, options: &Options) -> Result<Drafted, DraftError> {
+    let display = match options
+        .display_tz
+        .as_deref()
+        .or(bundle.config.timezone.as_deref())
+    {
+        Some(name) => {
+            debrief_ingest::time::zone_named(name)
+                .ok_or_else(|| DraftError::UnknownZone(name.to_string()))?
+                .0
+        }
+        None => "UTC".to_string(),
+    };
+    let mut ingested = debrief_ingest::ingest(bundle);
+    // REDACT-PENDING
+    let report = PendingReport {
+        counts: std::collections::BTreeMap::new(),
+    };
+    debrief_timeline::classify(&mut ingested.records);
+    let events = debrief_timeline::build(&ingested.records);
+    let mut review = writer::write(bundle, &ingested, &events, &display, &report.counts);
+    writer::self_check(&mut review, bundle);
+    Ok(Drafted {
+        review,
+        ingested,
+        events,
+        pseudonyms: Vec::new(),
+    })
+}
+
+struct PendingReport {
+    counts: std::collections::BTreeMap<String, usize>,
+}

@@ -210,6 +210,10 @@ pub enum Confidence {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub section: String,
+    /// A subsection, where the section has them (contributing factors: `technical`,
+    /// `process`, `people_and_communication`, `tooling_and_observability`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub group: Option<String>,
     pub text: String,
     pub confidence: Confidence,
     pub citations: Vec<Citation>,

@@ -28,6 +28,16 @@ pub struct Review {
     pub questions: Vec<Question>,
     /// Counts of substitutions per rule; never a value.
     pub redaction: BTreeMap<String, usize>,
+    /// How the review's own citations checked out before it was written.
+    pub verification: Verification,
+}
+
+/// The self-check of the review's citations: what was checked and what was dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Verification {
+    pub checked: usize,
+    /// Statements removed because their evidence did not check out.
+    pub dropped: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

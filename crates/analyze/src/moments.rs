@@ -1,0 +1,381 @@
+//! The key moments of DESIGN.md, each from its evidence or `None`.
+//!
+//! The incident is anchored at the first engagement (an acknowledgement, else an
+//! escalation or decision); evidence more than a day before it is not considered, and
+//! alerts count only when they relate to the incident (see [`Vocabulary`]).
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+use debrief_model::{Event, Kind, Precision, Record};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::Facts;
+use crate::relate::Vocabulary;
+
+/// A moment with the records that establish it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moment {
+    pub time: Timestamp,
+    pub precision: Precision,
+    /// Record indices, the first being the primary evidence.
+    pub records: Vec<usize>,
+    /// What the moment rests on, in words.
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Moments {
+    pub first_signal: Option<Moment>,
+    pub impact_start: Option<Moment>,
+    pub detected: Option<Moment>,
+    pub acknowledged: Option<Moment>,
+    pub mitigated: Option<Moment>,
+    pub resolved: Option<Moment>,
+    /// The first engagement, the anchor of the others.
+    pub engaged: Option<Timestamp>,
+}
+
+const LOOKBACK: SignedDuration = SignedDuration::from_hours(24);
+
+/// Phrases of a person reporting trouble.
+static REPORT: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .build([
+            " ok?",
+            "okay?",
+            "anyone else",
+            "not working",
+            "isn't working",
+            "doesn't work",
+            "not responding",
+            "isn't reacting",
+            "not reacting",
+            "unresponsive",
+            "is down",
+            "are down",
+            "seems down",
+            "went down",
+            "broken",
+            "did nothing",
+            "ignoring",
+            "timing out",
+            "timed out",
+            "can't load",
+            "cannot load",
+            "errors on",
+            "failing",
+            "outage",
+            "trouble",
+            "problem with",
+            "spinning",
+            "something went wrong",
+            "5xx",
+            "502",
+            "503",
+            "500s",
+        ])
+        .expect("static phrases build")
+});
+
+/// Phrases of a series or alert that measures user-facing trouble.
+const IMPACT_WORDS: &[&str] = &[
+    "error",
+    "5xx",
+    "502",
+    "503",
+    "fail",
+    "success",
+    "availability",
+    "drop",
+    "timeout",
+    "reject",
+    "unavailable",
+];
+
+fn impact_named(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    IMPACT_WORDS.iter().any(|w| n.contains(w))
+}
+
+fn is_person(r: &Record) -> bool {
+    r.actor.as_ref().is_some_and(|a| !a.bot)
+}
+
+fn is_report(r: &Record) -> bool {
+    matches!(
+        r.kind,
+        Kind::CustomerImpact | Kind::Message | Kind::Hypothesis | Kind::Escalation
+    ) && (is_person(r) || r.attr("channel") == Some("email"))
+        && REPORT.is_match(&r.text)
+}
+
+fn is_http_error(r: &Record) -> bool {
+    r.attr("http_status")
+        .and_then(|s| s.parse::<u16>().ok())
+        .is_some_and(|s| s >= 500)
+}
+
+fn is_metric(r: &Record) -> bool {
+    r.attr("series").is_some()
+}
+
+struct Ctx<'a> {
+    records: &'a [Record],
+    events: &'a [Event],
+    vocab: Vocabulary,
+}
+
+impl Ctx<'_> {
+    fn primary(&self, e: &Event) -> &Record {
+        &self.records[e.records[0]]
+    }
+
+    /// Records (all of them, not only timeline rows) in time order matching `pred`.
+    fn records_where(&self, pred: impl Fn(&Record) -> bool) -> Vec<(Timestamp, usize)> {
+        let mut v: Vec<_> = self
+            .records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| pred(r))
+            .filter_map(|(i, r)| r.when.utc.map(|t| (t, i)))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn moment(&self, i: usize, basis: impl Into<String>) -> Option<Moment> {
+        let r = &self.records[i];
+        Some(Moment {
+            time: r.when.utc?,
+            precision: r.when.precision,
+            records: vec![i],
+            basis: basis.into(),
+        })
+    }
+
+    fn event_moment(&self, e: &Event, basis: impl Into<String>) -> Option<Moment> {
+        Some(Moment {
+            time: e.when.utc?,
+            precision: e.when.precision,
+            records: e.records.clone(),
+            basis: basis.into(),
+        })
+    }
+}
+
+/// Finds the moments.
+pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Moments {
+    let mut vocab = Vocabulary::default();
+    if let Some(t) = &facts.title {
+        vocab.add(t);
+    }
+    for s in facts.services.iter().chain(&facts.words) {
+        vocab.add(s);
+    }
+    for r in records {
+        if r.kind == Kind::Acknowledge
+            && let Some(inc) = r.attr("incident").or(r.attr("alert"))
+        {
+            vocab.add(inc);
+        }
+        if let Some(ch) = r.attr("channel")
+            && (ch.starts_with("inc") || ch.contains("incident"))
+        {
+            vocab.add(ch);
+        }
+    }
+    let cx = Ctx {
+        records,
+        events,
+        vocab,
+    };
+    let mut m = Moments::default();
+
+    let first = |kinds: &[Kind]| {
+        cx.events
+            .iter()
+            .find(|e| kinds.contains(&e.kind) && e.when.utc.is_some())
+    };
+    let engaged_event = first(&[Kind::Acknowledge])
+        .or_else(|| first(&[Kind::Escalation, Kind::Decision, Kind::Mitigation]));
+    m.engaged = engaged_event.and_then(|e| e.when.utc);
+    let Some(engaged) = m.engaged else {
+        return apply_known(m, records, facts);
+    };
+    let from = engaged - LOOKBACK;
+
+    // Detected: a related alert firing, a page, or a person's report, before engagement.
+    let detected = cx.events.iter().find(|e| {
+        let Some(t) = e.when.utc else { return false };
+        if t < from || t > engaged {
+            return false;
+        }
+        e.records.iter().any(|&i| {
+            let r = &records[i];
+            match r.kind {
+                Kind::Alert | Kind::Page => cx.vocab.relates(r) || cx.vocab.is_empty(),
+                _ => false,
+            }
+        })
+    });
+    let report = cx
+        .records_where(|r| is_report(r))
+        .into_iter()
+        .find(|&(t, _)| t >= from && t <= engaged);
+    m.detected = match (detected, report) {
+        (Some(e), Some((t, i))) if t < e.when.utc.unwrap_or(t) => {
+            cx.moment(i, "first report by a person")
+        }
+        (Some(e), _) => {
+            let r = cx.primary(e);
+            let name = r.attr("alert").unwrap_or("an alert");
+            cx.event_moment(e, format!("first related alert or page: {name}"))
+        }
+        (None, Some((_, i))) => cx.moment(i, "first report by a person"),
+        (None, None) => None,
+    };
+
+    let det_t = m.detected.as_ref().map_or(engaged, |d| d.time);
+    m.acknowledged = cx
+        .events
+        .iter()
+        .find(|e| e.kind == Kind::Acknowledge && e.when.utc.is_some_and(|t| t >= det_t))
+        .and_then(|e| cx.event_moment(e, "first acknowledgement or responder engagement"));
+
+    // Impact start: user-facing errors, a drop in an impact metric, or a report.
+    let mut impact: Vec<(Timestamp, usize, &str)> = Vec::new();
+    if let Some(&(t, i)) = cx
+        .records_where(|r| is_http_error(r))
+        .iter()
+        .find(|(t, _)| *t >= from)
+    {
+        impact.push((t, i, "first server error answered to a request"));
+    }
+    if let Some(&(t, i)) = cx
+        .records_where(|r| {
+            r.kind == Kind::Signal && is_metric(r) && r.attr("series").is_some_and(impact_named)
+        })
+        .iter()
+        .find(|(t, _)| *t >= from)
+    {
+        impact.push((t, i, "first excursion of a user-facing metric"));
+    }
+    if let Some((t, i)) = report {
+        impact.push((t, i, "first report of trouble by a person"));
+    }
+    impact.sort();
+    m.impact_start = impact.first().and_then(|&(_, i, b)| cx.moment(i, b));
+
+    // First signal: the earliest anomaly in telemetry before impact or detection.
+    let until = [m.impact_start.as_ref(), m.detected.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|x| x.time)
+        .min()
+        .unwrap_or(engaged);
+    let signal = cx.events.iter().find(|e| {
+        e.when.utc.is_some_and(|t| t >= from && t <= until)
+            && e.records.iter().any(|&i| {
+                let r = &records[i];
+                (r.kind == Kind::Signal && (r.attr("level").is_some() || is_metric(r)))
+                    || (r.kind == Kind::Alert && cx.vocab.relates(r))
+            })
+    });
+    m.first_signal =
+        signal.and_then(|e| cx.event_moment(e, "earliest anomalous signal in telemetry"));
+
+    // Resolved: a person resolving the incident in the pager, else the first declaration
+    // after mitigation work.
+    let resolutions: Vec<&Event> = cx
+        .events
+        .iter()
+        .filter(|e| e.kind == Kind::Resolution && e.when.utc.is_some_and(|t| t >= det_t))
+        .collect();
+    let paged = resolutions
+        .iter()
+        .rev()
+        .find(|e| cx.primary(e).attr("log_type").is_some());
+    m.resolved = paged
+        .or_else(|| resolutions.first())
+        .and_then(|e| cx.event_moment(e, "incident declared resolved"));
+
+    // Mitigated: the paging alert clearing, a user-facing metric recovering, else chat.
+    let end = m.resolved.as_ref().map(|r| r.time);
+    let in_range = |t: Timestamp| t >= det_t && end.is_none_or(|e| t <= e);
+    let paged_alerts: Vec<String> = records
+        .iter()
+        .filter(|r| {
+            matches!(r.kind, Kind::Page | Kind::Alert)
+                && r.when.utc.is_some_and(|t| t <= engaged && t >= from)
+        })
+        .filter(|r| cx.vocab.relates(r) || cx.vocab.is_empty())
+        .filter_map(|r| r.attr("alert").map(str::to_ascii_lowercase))
+        .collect();
+    let mut clear: Vec<(Timestamp, usize, &str)> = Vec::new();
+    for (t, i) in cx.records_where(|r| r.kind == Kind::AlertResolved) {
+        let cleared = records[i]
+            .attr("alert")
+            .is_some_and(|a| paged_alerts.contains(&a.to_ascii_lowercase()));
+        if in_range(t) && cleared {
+            clear.push((t, i, "an alert raised for the incident resolved"));
+            break;
+        }
+    }
+    for (t, i) in cx.records_where(|r| {
+        r.kind == Kind::Recovery && is_metric(r) && r.attr("series").is_some_and(impact_named)
+    }) {
+        if in_range(t) && m.impact_start.as_ref().is_none_or(|s| t > s.time) {
+            clear.push((t, i, "user-facing metric back within its baseline"));
+            break;
+        }
+    }
+    clear.sort();
+    m.mitigated = clear
+        .first()
+        .and_then(|&(_, i, b)| cx.moment(i, b))
+        .or_else(|| {
+            cx.events
+                .iter()
+                .find(|e| matches!(e.kind, Kind::Recovery) && e.when.utc.is_some_and(in_range))
+                .or_else(|| {
+                    cx.events
+                        .iter()
+                        .find(|e| e.kind == Kind::Mitigation && e.when.utc.is_some_and(in_range))
+                })
+                .and_then(|e| {
+                    cx.event_moment(e, "first evidence in chat or notes that impact stopped")
+                })
+        });
+
+    apply_known(m, records, facts)
+}
+
+/// Moments stated in `incident.toml` replace inferred ones (they cite nothing in the
+/// bundle, so they keep the inferred records when the times agree).
+fn apply_known(mut m: Moments, _records: &[Record], facts: &Facts) -> Moments {
+    for (name, t) in &facts.moments {
+        let slot = match name.as_str() {
+            "first_signal" => &mut m.first_signal,
+            "impact_start" => &mut m.impact_start,
+            "detected" => &mut m.detected,
+            "acknowledged" => &mut m.acknowledged,
+            "mitigated" => &mut m.mitigated,
+            "resolved" => &mut m.resolved,
+            _ => continue,
+        };
+        let records = slot
+            .as_ref()
+            .filter(|s| s.time == *t)
+            .map(|s| s.records.clone())
+            .unwrap_or_default();
+        *slot = Some(Moment {
+            time: *t,
+            precision: Precision::Exact,
+            records,
+            basis: "stated in incident.toml".into(),
+        });
+    }
+    m
+}

@@ -1,0 +1,462 @@
+//! Analysis to review: citations from records, metrics with definitions, sections in
+//! DESIGN.md's order, then a self-check of every citation.
+
+use std::collections::{BTreeMap, HashSet};
+
+use debrief_analyze::{Analysis, Facts, Item, Moment};
+use debrief_ingest::{Bundle, Ingested};
+use debrief_model::{
+    Action, Citation, Duration, Event, Finding, IncidentInfo, Metric, Metrics, Precision, Question,
+    Review, ReviewSource, SCHEMA, TimelineRow, Verification, quote_of,
+};
+use jiff::{SignedDuration, Timestamp};
+
+/// The moments and durations with their definitions (DESIGN.md, "Metrics").
+pub const DEFINITIONS: &[(&str, &str)] = &[
+    (
+        "first_signal",
+        "earliest anomalous signal in any telemetry (error burst, metric excursion, pending alert)",
+    ),
+    (
+        "impact_start",
+        "earliest evidence of user-facing degradation",
+    ),
+    ("detected", "first alert firing or first human report"),
+    (
+        "acknowledged",
+        "first acknowledgement or responder engagement",
+    ),
+    ("mitigated", "first evidence that impact stopped"),
+    ("resolved", "incident declared resolved"),
+    ("time_to_detect", "detected − impact start"),
+    ("time_to_acknowledge", "acknowledged − detected"),
+    ("time_to_mitigate", "mitigated − impact start"),
+    ("time_to_resolve", "resolved − impact start"),
+    ("signal_lead", "detected − first signal"),
+];
+
+fn definition(name: &str) -> String {
+    DEFINITIONS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, d)| d)
+        .to_string()
+}
+
+const EVIDENCE_NEEDED: &[(&str, &str)] = &[
+    (
+        "first_signal",
+        "error-level logs or metrics covering the time before detection",
+    ),
+    (
+        "impact_start",
+        "request logs with status codes, an error-rate metric, or the first customer report",
+    ),
+    (
+        "detected",
+        "the alert or pager log, or the first report by a person",
+    ),
+    (
+        "acknowledged",
+        "the pager's acknowledgement entry, or the first responder message",
+    ),
+    (
+        "mitigated",
+        "the error-rate metric or alert history covering the recovery",
+    ),
+    (
+        "resolved",
+        "the pager's resolve entry or the incident channel's closing message",
+    ),
+];
+
+/// The longest quote a citation carries.
+const QUOTE_CHARS: usize = 140;
+
+struct Writer<'a> {
+    ingested: &'a Ingested,
+}
+
+impl Writer<'_> {
+    /// A citation of record `i`, quoting the start of its (redacted) text.
+    fn cite(&self, i: usize) -> Option<Citation> {
+        let r = self.ingested.records.get(i)?;
+        let source = self.ingested.sources.get(r.span.source as usize)?;
+        let quote = quote(&r.text)?;
+        Some(Citation::new(
+            &source.path,
+            r.span.line,
+            r.span.end_line,
+            quote,
+        ))
+    }
+
+    /// Citations of several records: the first of each source, and a burst's last line.
+    fn cite_all(&self, records: &[usize]) -> Vec<Citation> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for &i in records {
+            let Some(r) = self.ingested.records.get(i) else {
+                continue;
+            };
+            if seen.insert(r.span.source) {
+                out.extend(self.cite(i));
+            }
+            if out.len() >= 6 {
+                break;
+            }
+        }
+        if records.len() > 2
+            && let Some(&last) = records.last()
+            && let Some(c) = self.cite(last)
+            && !out.contains(&c)
+        {
+            out.push(c);
+        }
+        out
+    }
+
+    fn finding(&self, section: &str, group: Option<&str>, item: &Item) -> Finding {
+        Finding {
+            section: section.to_string(),
+            group: group.map(str::to_string),
+            text: item.text.clone(),
+            confidence: item.confidence,
+            citations: self.cite_all(&item.records),
+        }
+    }
+
+    fn metric(&self, name: &str, m: Option<&Moment>) -> Metric {
+        match m {
+            Some(m) => Metric {
+                time: Some(m.time),
+                precision: m.precision,
+                citations: self.cite_all(&m.records),
+                definition: definition(name),
+                evidence_needed: None,
+                basis: Some(m.basis.clone()),
+            },
+            None => Metric {
+                time: None,
+                precision: Precision::Unknown,
+                citations: Vec::new(),
+                definition: definition(name),
+                evidence_needed: EVIDENCE_NEEDED
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, e)| (*e).to_string()),
+                basis: None,
+            },
+        }
+    }
+}
+
+/// The quote of a record's text: its first line, shortened, cut before any character
+/// outside the Basic Multilingual Plane (JSON sources escape those as surrogate pairs).
+fn quote(text: &str) -> Option<String> {
+    let cut = text
+        .find(|c: char| c as u32 > 0xFFFF)
+        .map_or(text, |i| &text[..i]);
+    let q = quote_of(cut, QUOTE_CHARS);
+    // A quote that is only substitutions says nothing checkable.
+    let literal: String = q
+        .split('‹')
+        .map(|p| p.split_once('›').map_or(p, |(_, rest)| rest))
+        .collect();
+    (literal.trim().chars().count() >= 2).then_some(q)
+}
+
+fn facts(bundle: &Bundle, ingested: &Ingested) -> Facts {
+    let c = &bundle.config;
+    let mut words: Vec<String> = c.id.iter().cloned().collect();
+    words.extend(
+        ingested
+            .records
+            .iter()
+            .filter_map(|r| r.attr("channel"))
+            .filter(|ch| ch.starts_with("inc"))
+            .map(str::to_string)
+            .collect::<HashSet<_>>(),
+    );
+    Facts {
+        title: c.title.clone(),
+        services: c.services.clone(),
+        moments: c
+            .moments
+            .iter()
+            .filter_map(|(k, v)| debrief_ingest::time::parse_instant(v).map(|t| (k.clone(), t)))
+            .collect(),
+        words,
+    }
+}
+
+/// The span of time the timeline shows: from before the earliest moment (or the change
+/// that preceded it) to after the resolution.
+fn window(a: &Analysis, events: &[Event]) -> (Option<Timestamp>, Option<Timestamp>) {
+    let m = &a.moments;
+    let times: Vec<Timestamp> = [
+        &m.first_signal,
+        &m.impact_start,
+        &m.detected,
+        &m.acknowledged,
+        &m.mitigated,
+        &m.resolved,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|x| x.time)
+    .collect();
+    let earliest_change = a
+        .factors
+        .iter()
+        .flat_map(|(_, i)| i.records.iter())
+        .filter_map(|&r| {
+            events
+                .iter()
+                .find(|e| e.records.contains(&r))
+                .and_then(|e| e.when.utc)
+        })
+        .min();
+    let start = times
+        .iter()
+        .copied()
+        .chain(earliest_change)
+        .min()
+        .map(|t| t - SignedDuration::from_mins(30));
+    let end = times
+        .iter()
+        .copied()
+        .max()
+        .map(|t| t + SignedDuration::from_hours(2));
+    (start, end)
+}
+
+pub(crate) fn write(
+    bundle: &Bundle,
+    ingested: &Ingested,
+    events: &[Event],
+    display_zone: &str,
+    redaction: &BTreeMap<String, usize>,
+) -> Review {
+    let w = Writer { ingested };
+    let facts = facts(bundle, ingested);
+    let a = debrief_analyze::analyze(&ingested.records, events, &facts);
+    let m = &a.moments;
+
+    let metrics = Metrics {
+        first_signal: w.metric("first_signal", m.first_signal.as_ref()),
+        impact_start: w.metric("impact_start", m.impact_start.as_ref()),
+        detected: w.metric("detected", m.detected.as_ref()),
+        acknowledged: w.metric("acknowledged", m.acknowledged.as_ref()),
+        mitigated: w.metric("mitigated", m.mitigated.as_ref()),
+        resolved: w.metric("resolved", m.resolved.as_ref()),
+    };
+    let between = |name: &str, from: Option<&Moment>, to: Option<&Moment>| {
+        let seconds = match (from, to) {
+            (Some(f), Some(t)) => Some(t.time.duration_since(f.time).as_secs()),
+            _ => None,
+        };
+        (
+            name.to_string(),
+            Duration {
+                seconds,
+                definition: definition(name),
+            },
+        )
+    };
+    let durations = BTreeMap::from([
+        between(
+            "time_to_detect",
+            m.impact_start.as_ref(),
+            m.detected.as_ref(),
+        ),
+        between(
+            "time_to_acknowledge",
+            m.detected.as_ref(),
+            m.acknowledged.as_ref(),
+        ),
+        between(
+            "time_to_mitigate",
+            m.impact_start.as_ref(),
+            m.mitigated.as_ref(),
+        ),
+        between(
+            "time_to_resolve",
+            m.impact_start.as_ref(),
+            m.resolved.as_ref(),
+        ),
+        between("signal_lead", m.first_signal.as_ref(), m.detected.as_ref()),
+    ]);
+
+    let (start, end) = window(&a, events);
+    let timeline = events
+        .iter()
+        .filter(|e| match e.when.utc {
+            Some(t) => start.is_none_or(|s| t >= s) && end.is_none_or(|x| t <= x),
+            None => false,
+        })
+        .filter_map(|e| {
+            let citations = w.cite_all(&e.records);
+            if citations.is_empty() {
+                return None;
+            }
+            let primary = &ingested.records[e.records[0]];
+            Some(TimelineRow {
+                time: e.when.utc,
+                precision: e.when.precision,
+                kind: e.kind.as_str().to_string(),
+                event: e.text.clone(),
+                citations,
+                actor: primary
+                    .actor
+                    .as_ref()
+                    .filter(|a| !a.bot)
+                    .map(|a| a.name.clone()),
+            })
+        })
+        .collect();
+
+    let mut findings = Vec::new();
+    let sections: [(&str, &Vec<Item>); 7] = [
+        ("summary", &a.summary),
+        ("customer_impact", &a.impact),
+        ("detection", &a.detection),
+        ("decision_points", &a.decisions),
+        ("hypotheses", &a.hypotheses),
+        ("went_well", &a.went_well),
+        ("went_poorly", &a.went_poorly),
+    ];
+    for (section, items) in sections {
+        findings.extend(items.iter().map(|i| w.finding(section, None, i)));
+    }
+    for (group, item) in &a.factors {
+        let g = match group {
+            debrief_analyze::FactorGroup::Technical => "technical",
+            debrief_analyze::FactorGroup::Process => "process",
+            debrief_analyze::FactorGroup::PeopleAndCommunication => "people_and_communication",
+            debrief_analyze::FactorGroup::ToolingAndObservability => "tooling_and_observability",
+        };
+        findings.push(w.finding("contributing_factors", Some(g), item));
+    }
+    let actions = a
+        .actions
+        .iter()
+        .map(|(category, item)| Action {
+            category: *category,
+            text: item.text.clone(),
+            owner: None,
+            due: None,
+            citations: w.cite_all(&item.records),
+        })
+        .collect();
+
+    let mut questions = a.questions.clone();
+    for s in &ingested.sources {
+        if s.problems.iter().any(|p| p.message.contains("assumed")) {
+            questions.push(Question {
+                question: format!(
+                    "In which time zone are the times in {} written? It was assumed.",
+                    s.path
+                ),
+                evidence_needed: "the author's zone, or `timezone` in incident.toml".into(),
+            });
+        }
+    }
+
+    let title = bundle.config.title.clone().or_else(|| {
+        m.detected
+            .as_ref()
+            .and_then(|d| d.records.first())
+            .map(|&i| debrief_timeline::display_text(&ingested.records[i]))
+    });
+    Review {
+        schema: SCHEMA.to_string(),
+        incident: IncidentInfo {
+            id: bundle.config.id.clone(),
+            title,
+            severity: bundle.config.severity.clone(),
+            services: bundle.config.services.clone(),
+        },
+        display_timezone: display_zone.to_string(),
+        sources: ingested
+            .sources
+            .iter()
+            .map(|s| ReviewSource {
+                path: s.path.clone(),
+                format: s.format.clone(),
+                records: s.records,
+                problems: s.problems.clone(),
+                size: s.size,
+                lines: s.lines,
+            })
+            .collect(),
+        skipped: ingested.skipped.clone(),
+        metrics,
+        durations,
+        timeline,
+        findings,
+        actions,
+        questions,
+        redaction: redaction.clone(),
+        verification: Verification::default(),
+    }
+}
+
+/// Checks every citation against the bundle; removes what fails, and statements left
+/// with no evidence, listing them in `verification.dropped`.
+pub(crate) fn self_check(review: &mut Review, bundle: &Bundle) {
+    let text_of = |path: &str| {
+        bundle
+            .files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.text.as_str())
+    };
+    let check = |c: &Citation| {
+        let lines = debrief_verify::split_lines(text_of(&c.source).unwrap_or(""));
+        let (l, e) = (c.line as usize, c.end_line as usize);
+        text_of(&c.source).is_some()
+            && l >= 1
+            && e >= l
+            && e <= lines.len()
+            && debrief_verify::check_quote(&lines[l - 1..e].join("\n"), &c.quote)
+                == debrief_verify::Verdict::Ok
+    };
+    let mut checked = 0;
+    let mut dropped = Vec::new();
+    let mut keep = |cites: &mut Vec<Citation>, what: &str| {
+        checked += cites.len();
+        let before = cites.len();
+        cites.retain(|c| check(c));
+        if cites.len() < before {
+            dropped.push(format!("{} citation(s) of {what}", before - cites.len()));
+        }
+        !cites.is_empty()
+    };
+    review
+        .timeline
+        .retain_mut(|row| keep(&mut row.citations, &format!("timeline row {:?}", row.event)));
+    review.findings.retain_mut(|f| {
+        keep(
+            &mut f.citations,
+            &format!("{} finding {:?}", f.section, f.text),
+        )
+    });
+    for a in &mut review.actions {
+        keep(&mut a.citations, &format!("action {:?}", a.text));
+    }
+    let metrics = &mut review.metrics;
+    for (name, m) in [
+        ("first_signal", &mut metrics.first_signal),
+        ("impact_start", &mut metrics.impact_start),
+        ("detected", &mut metrics.detected),
+        ("acknowledged", &mut metrics.acknowledged),
+        ("mitigated", &mut metrics.mitigated),
+        ("resolved", &mut metrics.resolved),
+    ] {
+        if !m.citations.is_empty() {
+            keep(&mut m.citations, &format!("metric {name}"));
+        }
+    }
+    review.verification = Verification { checked, dropped };
+}

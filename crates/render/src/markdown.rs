@@ -1,0 +1,429 @@
+//! The Markdown rendering: every section of DESIGN.md in order, evidence as
+//! `source:line` with a short quote, times in the display zone and UTC.
+
+use debrief_model::{ActionCategory, Citation, Finding, Metric, Review};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+const SHORT_QUOTE: usize = 80;
+
+struct Out {
+    s: String,
+    tz: TimeZone,
+    zone: String,
+}
+
+impl Out {
+    fn line(&mut self, text: &str) {
+        self.s.push_str(text);
+        self.s.push('\n');
+    }
+
+    fn blank(&mut self) {
+        if !self.s.ends_with("\n\n") {
+            self.s.push('\n');
+        }
+    }
+
+    fn local(&self, t: Timestamp) -> String {
+        let dt = self.tz.to_datetime(t);
+        let abbr = self.tz.to_offset_info(t).abbreviation().to_string();
+        format!("{} {abbr}", dt.strftime("%Y-%m-%d %H:%M:%S"))
+    }
+}
+
+fn utc(t: Timestamp) -> String {
+    t.strftime("%H:%M:%SZ").to_string()
+}
+
+fn short(q: &str, max: usize) -> String {
+    let first = q.lines().next().unwrap_or("");
+    if first.chars().count() <= max {
+        return first.to_string();
+    }
+    let cut: String = first.chars().take(max).collect();
+    // Keep a substitution whole or drop it.
+    let cut = match (cut.rfind('‹'), cut.rfind('›')) {
+        (Some(o), c) if c.is_none_or(|c| c < o) => cut[..o].to_string(),
+        _ => cut,
+    };
+    format!("{}…", cut.trim_end())
+}
+
+/// Inline code that survives backticks in the text.
+fn code(s: &str) -> String {
+    let s = s.replace('`', "'");
+    format!("`{s}`")
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn evidence(cites: &[Citation]) -> String {
+    cites
+        .iter()
+        .map(|c| {
+            let at = if c.end_line > c.line {
+                format!("{}:{}-{}", c.source, c.line, c.end_line)
+            } else {
+                format!("{}:{}", c.source, c.line)
+            };
+            format!("{} “{}”", code(&at), short(&c.quote, SHORT_QUOTE))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn findings<'a>(r: &'a Review, section: &'a str) -> impl Iterator<Item = &'a Finding> {
+    r.findings.iter().filter(move |f| f.section == section)
+}
+
+fn bullet(out: &mut Out, f: &Finding) {
+    let conf = format!("{:?}", f.confidence).to_lowercase();
+    let ev = evidence(&f.citations);
+    out.line(&format!("- {} _({conf})_ — {ev}", f.text));
+}
+
+fn unknown(out: &mut Out, what: &str, needed: &str) {
+    out.line(&format!(
+        "**Unknown** — {what}. Evidence that would settle it: {needed}."
+    ));
+}
+
+/// Renders the review as Markdown.
+pub fn markdown(r: &Review) -> String {
+    let tz = TimeZone::get(&r.display_timezone).unwrap_or(TimeZone::UTC);
+    let mut out = Out {
+        s: String::new(),
+        tz,
+        zone: r.display_timezone.clone(),
+    };
+    let title = r.incident.title.as_deref().unwrap_or("Untitled incident");
+    match &r.incident.id {
+        Some(id) => out.line(&format!("# Postmortem draft — {id}: {title}")),
+        None => out.line(&format!("# Postmortem draft — {title}")),
+    }
+    out.blank();
+    let mut meta = Vec::new();
+    if let Some(s) = &r.incident.severity {
+        meta.push(format!("**Severity:** {s}"));
+    }
+    if !r.incident.services.is_empty() {
+        meta.push(format!("**Services:** {}", r.incident.services.join(", ")));
+    }
+    meta.push(format!("**Times:** {} and UTC", out.zone));
+    out.line(&meta.join(" · "));
+    out.blank();
+    out.line("> Draft for review. Every statement cites its evidence as `source:line` with a quote from the redacted source; what the evidence does not establish says **Unknown**. People appear as roles.");
+    out.blank();
+
+    out.line("## Summary");
+    out.blank();
+    let summary: Vec<_> = findings(r, "summary").collect();
+    if summary.is_empty() {
+        unknown(
+            &mut out,
+            "what happened is not established by the artifacts",
+            "an alert, a pager log or the incident channel",
+        );
+    }
+    for f in summary {
+        bullet(&mut out, f);
+    }
+    out.blank();
+
+    out.line("## Customer impact");
+    out.blank();
+    let impact: Vec<_> = findings(r, "customer_impact").collect();
+    if impact.is_empty() {
+        unknown(
+            &mut out,
+            "how many customers were affected, and how",
+            "error rates by endpoint, support ticket counts, or status page posts",
+        );
+    }
+    for f in impact {
+        bullet(&mut out, f);
+    }
+    out.blank();
+
+    out.line("## Detection and response");
+    out.blank();
+    out.line(&format!(
+        "| Moment | {} | UTC | Evidence | Definition |",
+        out.zone
+    ));
+    out.line("|---|---|---|---|---|");
+    for (name, m) in r.metrics.named() {
+        metric_row(&mut out, name, m);
+    }
+    out.blank();
+    for (name, d) in &r.durations {
+        let v = d.seconds.map_or_else(
+            || "**Unknown**".to_string(),
+            |s| format!("{} min {} s", s / 60, s % 60),
+        );
+        out.line(&format!(
+            "- {}: {v} ({})",
+            name.replace('_', " "),
+            d.definition
+        ));
+    }
+    out.blank();
+    for f in findings(r, "detection") {
+        bullet(&mut out, f);
+    }
+    out.blank();
+
+    out.line("## Timeline");
+    out.blank();
+    if r.timeline.is_empty() {
+        unknown(
+            &mut out,
+            "no event in the artifacts has a time",
+            "timestamped chat, pager, alert or log records",
+        );
+    } else {
+        out.line(&format!("| {} | UTC | Event | Evidence |", out.zone));
+        out.line("|---|---|---|---|");
+        for row in &r.timeline {
+            let (local, u) = match row.time {
+                Some(t) => (out.local(t), utc(t)),
+                None => ("Unknown".into(), "Unknown".into()),
+            };
+            let approx = if row.precision == debrief_model::Precision::Exact {
+                ""
+            } else {
+                " ~"
+            };
+            let who = row
+                .actor
+                .as_ref()
+                .map(|a| format!("{a}: "))
+                .unwrap_or_default();
+            let line = format!(
+                "| {local}{approx} | {u} | {} | {} |",
+                cell(&format!("{who}{}", row.event)),
+                cell(&evidence(&row.citations))
+            );
+            out.line(&line);
+        }
+    }
+    out.blank();
+
+    out.line("## Contributing factors");
+    out.blank();
+    out.line("_Factors, not a single root cause. A change that preceded impact is a correlation until the evidence confirms it._");
+    out.blank();
+    for (group, title) in [
+        ("technical", "Technical"),
+        ("process", "Process"),
+        ("people_and_communication", "People and communication"),
+        ("tooling_and_observability", "Tooling and observability"),
+    ] {
+        out.line(&format!("### {title}"));
+        out.blank();
+        let items: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.section == "contributing_factors" && f.group.as_deref() == Some(group))
+            .collect();
+        if items.is_empty() {
+            out.line("**Unknown** — nothing in the artifacts establishes a factor here; raise it in the review meeting.");
+        }
+        for f in items {
+            bullet(&mut out, f);
+        }
+        out.blank();
+    }
+    let hyps: Vec<_> = findings(r, "hypotheses").collect();
+    if !hyps.is_empty() {
+        out.line("### Hypotheses raised during the incident");
+        out.blank();
+        for f in hyps {
+            bullet(&mut out, f);
+        }
+        out.blank();
+    }
+
+    for (section, title, none) in [
+        (
+            "decision_points",
+            "Decision points",
+            "no decision is recorded in the artifacts",
+        ),
+        (
+            "went_well",
+            "What went well",
+            "nothing the evidence establishes",
+        ),
+        (
+            "went_poorly",
+            "What went poorly",
+            "nothing the evidence establishes",
+        ),
+    ] {
+        out.line(&format!("## {title}"));
+        out.blank();
+        let items: Vec<_> = findings(r, section).collect();
+        if items.is_empty() {
+            out.line(&format!("**Unknown** — {none}."));
+        }
+        for f in items {
+            bullet(&mut out, f);
+        }
+        out.blank();
+    }
+
+    out.line("## Action items");
+    out.blank();
+    out.line("_An item without an owner and a due date is not yet an action item._");
+    out.blank();
+    for cat in ActionCategory::ALL {
+        out.line(&format!("### {}", cat.title()));
+        out.blank();
+        let items: Vec<_> = r.actions.iter().filter(|a| a.category == cat).collect();
+        if items.is_empty() {
+            out.line("- None proposed from the evidence.");
+        }
+        for a in items {
+            let owner = a.owner.as_deref().unwrap_or("Unknown");
+            let due = a.due.as_deref().unwrap_or("Unknown");
+            let status = if a.owner.is_some() && a.due.is_some() {
+                ""
+            } else {
+                " — not yet an action item"
+            };
+            out.line(&format!(
+                "- [ ] {} (owner: {owner}, due: {due}{status}) — {}",
+                a.text,
+                evidence(&a.citations)
+            ));
+        }
+        out.blank();
+    }
+
+    out.line("## Open questions and missing evidence");
+    out.blank();
+    if r.questions.is_empty() {
+        out.line("- None found.");
+    }
+    for q in &r.questions {
+        out.line(&format!(
+            "- {} — _evidence needed:_ {}",
+            q.question, q.evidence_needed
+        ));
+    }
+    out.blank();
+
+    appendix(&mut out, r);
+    out.s
+}
+
+fn metric_row(out: &mut Out, name: &str, m: &Metric) {
+    let label = name.replace('_', " ");
+    match m.time {
+        Some(t) => {
+            let approx = if m.precision == debrief_model::Precision::Exact {
+                ""
+            } else {
+                " ~"
+            };
+            let line = format!(
+                "| {label} | {}{approx} | {} | {} | {} |",
+                out.local(t),
+                utc(t),
+                cell(&evidence(&m.citations)),
+                cell(&m.definition)
+            );
+            out.line(&line);
+        }
+        None => {
+            let needed = m.evidence_needed.as_deref().unwrap_or("more evidence");
+            out.line(&format!(
+                "| {label} | **Unknown** | **Unknown** | needs: {} | {} |",
+                cell(needed),
+                cell(&m.definition)
+            ));
+        }
+    }
+}
+
+fn appendix(out: &mut Out, r: &Review) {
+    out.line("## Appendix");
+    out.blank();
+    out.line("### Sources");
+    out.blank();
+    out.line("| Source | Format | Lines | Records | Problems |");
+    out.line("|---|---|---|---|---|");
+    for s in &r.sources {
+        let problems = if s.problems.is_empty() {
+            String::new()
+        } else {
+            s.problems
+                .iter()
+                .take(3)
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+                + &if s.problems.len() > 3 {
+                    format!(" (+{} more)", s.problems.len() - 3)
+                } else {
+                    String::new()
+                }
+        };
+        out.line(&format!(
+            "| {} | {} | {} | {} | {} |",
+            code(&s.path),
+            s.format,
+            s.lines,
+            s.records,
+            cell(&problems)
+        ));
+    }
+    out.blank();
+    if !r.skipped.is_empty() {
+        out.line("### Skipped files");
+        out.blank();
+        for s in &r.skipped {
+            out.line(&format!("- {}: {}", code(&s.path), s.reason));
+        }
+        out.blank();
+    }
+    out.line("### Redaction");
+    out.blank();
+    if r.redaction.is_empty() {
+        out.line("- Nothing was redacted.");
+    }
+    for (rule, n) in &r.redaction {
+        out.line(&format!("- {rule}: {n}"));
+    }
+    out.blank();
+    out.line("### Metric definitions");
+    out.blank();
+    for (name, m) in r.metrics.named() {
+        out.line(&format!(
+            "- **{}**: {}",
+            name.replace('_', " "),
+            m.definition
+        ));
+    }
+    for (name, d) in &r.durations {
+        out.line(&format!(
+            "- **{}**: {}",
+            name.replace('_', " "),
+            d.definition
+        ));
+    }
+    out.blank();
+    out.line("### Verification");
+    out.blank();
+    out.line(&format!(
+        "- {} citations checked against the bundle.",
+        r.verification.checked
+    ));
+    for d in &r.verification.dropped {
+        out.line(&format!("- Dropped: {d}"));
+    }
+}
