@@ -36,7 +36,10 @@ pub struct Moments {
     pub engaged: Option<Timestamp>,
 }
 
+/// How far before the first engagement telemetry may show the first signal.
 const LOOKBACK: SignedDuration = SignedDuration::from_hours(24);
+/// How far before the first engagement an alert or report may be its detection.
+const DETECT_LOOKBACK: SignedDuration = SignedDuration::from_hours(6);
 
 /// Phrases of a person reporting trouble.
 static REPORT: LazyLock<AhoCorasick> = LazyLock::new(|| {
@@ -205,11 +208,12 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
         return apply_known(m, records, facts);
     };
     let from = engaged - LOOKBACK;
+    let detect_from = engaged - DETECT_LOOKBACK;
 
     // Detected: a related alert firing, a page, or a person's report, before engagement.
     let detected = cx.events.iter().find(|e| {
         let Some(t) = e.when.utc else { return false };
-        if t < from || t > engaged {
+        if t < detect_from || t > engaged {
             return false;
         }
         e.records.iter().any(|&i| {

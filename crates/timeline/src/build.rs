@@ -7,8 +7,12 @@ use jiff::{SignedDuration, Timestamp};
 
 /// How close in time two records of the same happening must be to merge.
 const MERGE_WINDOW: SignedDuration = SignedDuration::from_secs(180);
+/// Repeated notifications of one alert still firing fold into its first row for this long.
+const RENOTIFY_WINDOW: SignedDuration = SignedDuration::from_mins(30);
 /// How far apart two like error lines may be and still be one burst.
 const BURST_GAP: SignedDuration = SignedDuration::from_secs(300);
+/// How far apart notable lines of one log may be and still be one row.
+const NOTABLE_GAP: SignedDuration = SignedDuration::from_secs(60);
 
 /// Whether a record of this kind earns a timeline row.
 fn on_timeline(r: &Record) -> bool {
@@ -31,10 +35,20 @@ pub fn build(records: &[Record]) -> Vec<Event> {
         if !on_timeline(r) {
             continue;
         }
-        if r.kind == Kind::Signal && r.attr("level").is_some() {
-            let key = (r.span.source, shape(&r.text));
+        let fold = if r.kind == Kind::Signal && r.attr("level").is_some() {
+            Some((shape(&r.text), BURST_GAP))
+        } else if r.attr("rule").is_some_and(|x| x.starts_with("log-")) {
+            // Consecutive notable lines of one log (a deploy's steps) make one row.
+            Some((format!("notable:{}", r.kind.as_str()), NOTABLE_GAP))
+        } else {
+            None
+        };
+        if let Some((shape, gap)) = fold {
+            let key = (r.span.source, shape);
             if let (Some(&e), Some(t)) = (bursts.get(&key), r.when.utc)
-                && last_seen.get(&e).is_some_and(|&last| t.duration_since(last) <= BURST_GAP)
+                && last_seen
+                    .get(&e)
+                    .is_some_and(|&last| t.duration_since(last) <= BURST_GAP)
             {
                 events[e].records.push(i);
                 last_seen.insert(e, t);
@@ -45,13 +59,23 @@ pub fn build(records: &[Record]) -> Vec<Event> {
                 last_seen.insert(events.len(), t);
             }
         }
-        events.push(Event { when: r.when.clone(), kind: r.kind, text: display_text(r), records: vec![i] });
+        events.push(Event {
+            when: r.when.clone(),
+            kind: r.kind,
+            text: display_text(r),
+            records: vec![i],
+        });
     }
 
     for e in &mut events {
         if e.records.len() > 1 {
             let first = &records[e.records[0]];
-            e.text = format!("{} ({}× until {})", display_text(first), e.records.len(), last_time(records, e));
+            e.text = format!(
+                "{} ({}× until {})",
+                display_text(first),
+                e.records.len(),
+                last_time(records, e)
+            );
         }
     }
 
@@ -92,11 +116,18 @@ fn merge_same_happening(events: Vec<Event>, records: &[Record]) -> Vec<Event> {
     let mut open: HashMap<String, usize> = HashMap::new();
     for e in events {
         let r = &records[e.records[0]];
-        let key = merge_key(r).or_else(|| (r.text.len() >= 24).then(|| format!("text:{}", r.text.trim())));
+        let key = merge_key(r)
+            .or_else(|| (r.text.len() >= 24).then(|| format!("text:{}", r.text.trim())));
         if let (Some(key), Some(t)) = (&key, e.when.utc)
             && let Some(&j) = open.get(key)
-            && out[j].when.utc.is_some_and(|t0| t.duration_since(t0) <= MERGE_WINDOW)
-            && !out[j].records.iter().any(|&k| records[k].span.source == r.span.source && key.starts_with("text:"))
+            && out[j]
+                .when
+                .utc
+                .is_some_and(|t0| t.duration_since(t0) <= MERGE_WINDOW)
+            && !out[j]
+                .records
+                .iter()
+                .any(|&k| records[k].span.source == r.span.source && key.starts_with("text:"))
         {
             let target = &mut out[j];
             target.records.extend(e.records);
@@ -105,6 +136,10 @@ fn merge_same_happening(events: Vec<Event>, records: &[Record]) -> Vec<Event> {
                 target.when.precision = e.when.precision;
             }
             continue;
+        }
+        // An alert that clears ends the fold of its notifications.
+        if let Some(clear) = key.as_deref().and_then(|k| k.strip_prefix("clear:")) {
+            open.remove(&format!("fire:{clear}"));
         }
         if let Some(key) = key {
             open.insert(key, out.len());
@@ -119,8 +154,16 @@ pub fn display_text(r: &Record) -> String {
     if let Some(s) = &r.summary {
         return s.clone();
     }
-    let first = r.text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
-    let decoded = first.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&");
+    let first = r
+        .text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let decoded = first
+        .replace("&gt;", ">")
+        .replace("&lt;", "<")
+        .replace("&amp;", "&");
     shorten(&decoded, 200)
 }
 
@@ -137,20 +180,21 @@ fn shorten(s: &str, max: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
-/// A line's shape for burst folding: digits and hex runs masked, so `timeout after 3012ms
-/// id=af31` and `timeout after 2990ms id=9b2e` fold together.
+/// A line's shape for burst folding: words holding a digit (numbers, ids, durations,
+/// hashes) masked, so `slow: 2214ms order=ord_7KQ2` and `slow: 3298ms order=ord_YA9S`
+/// fold together.
 fn shape(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(160));
-    let mut in_num = false;
-    for c in text.chars().take(160) {
-        if c.is_ascii_digit() || (in_num && c.is_ascii_hexdigit()) {
-            if !in_num {
-                out.push('#');
-                in_num = true;
-            }
+    for word in text.split_inclusive(|c: char| c.is_whitespace() || c == '=' || c == ',' || c == ':') {
+        if out.len() > 160 {
+            break;
+        }
+        let core = word.trim_end_matches(|c: char| c.is_whitespace() || c == '=' || c == ',' || c == ':');
+        if core.bytes().any(|b| b.is_ascii_digit()) {
+            out.push('#');
+            out.push_str(&word[core.len()..]);
         } else {
-            in_num = false;
-            out.push(c);
+            out.push_str(word);
         }
     }
     out
@@ -163,16 +207,49 @@ mod tests {
     use super::*;
 
     fn rec(src: u32, line: u32, t: &str, kind: Kind, text: &str) -> Record {
-        Record::new(Span::line(src, line), When::exact(t.parse().unwrap()), kind, text)
+        Record::new(
+            Span::line(src, line),
+            When::exact(t.parse().unwrap()),
+            kind,
+            text,
+        )
     }
 
     #[test]
     fn same_alert_from_three_sources_is_one_row() {
         let records = vec![
-            rec(0, 5, "2024-10-08T14:49:31Z", Kind::Alert, "CheckoutErrorRate firing").with_attr("alert", "CheckoutErrorRate"),
-            rec(1, 9, "2024-10-08T14:49:33Z", Kind::Page, "[#4471] CheckoutErrorRate").with_attr("alert", "checkouterrorrate"),
-            rec(2, 20, "2024-10-08T14:49:40Z", Kind::Alert, "[FIRING:1] CheckoutErrorRate").with_attr("alert", "CheckoutErrorRate"),
-            rec(2, 30, "2024-10-08T15:30:00Z", Kind::Alert, "[FIRING:1] CheckoutErrorRate").with_attr("alert", "CheckoutErrorRate"),
+            rec(
+                0,
+                5,
+                "2024-10-08T14:49:31Z",
+                Kind::Alert,
+                "CheckoutErrorRate firing",
+            )
+            .with_attr("alert", "CheckoutErrorRate"),
+            rec(
+                1,
+                9,
+                "2024-10-08T14:49:33Z",
+                Kind::Page,
+                "[#4471] CheckoutErrorRate",
+            )
+            .with_attr("alert", "checkouterrorrate"),
+            rec(
+                2,
+                20,
+                "2024-10-08T14:49:40Z",
+                Kind::Alert,
+                "[FIRING:1] CheckoutErrorRate",
+            )
+            .with_attr("alert", "CheckoutErrorRate"),
+            rec(
+                2,
+                30,
+                "2024-10-08T15:30:00Z",
+                Kind::Alert,
+                "[FIRING:1] CheckoutErrorRate",
+            )
+            .with_attr("alert", "CheckoutErrorRate"),
         ];
         let events = build(&records);
         assert_eq!(events.len(), 2);
@@ -183,14 +260,43 @@ mod tests {
     #[test]
     fn like_error_lines_fold_into_a_burst() {
         let records = vec![
-            rec(0, 1, "2024-10-08T14:43:05Z", Kind::Signal, "charge timeout after 3012ms").with_attr("level", "error"),
-            rec(0, 2, "2024-10-08T14:43:09Z", Kind::Signal, "charge timeout after 2990ms").with_attr("level", "error"),
-            rec(0, 3, "2024-10-08T14:43:10Z", Kind::Signal, "pool exhausted").with_attr("level", "error"),
-            rec(0, 4, "2024-10-08T15:43:10Z", Kind::Signal, "charge timeout after 2990ms").with_attr("level", "error"),
+            rec(
+                0,
+                1,
+                "2024-10-08T14:43:05Z",
+                Kind::Signal,
+                "charge timeout after 3012ms",
+            )
+            .with_attr("level", "error"),
+            rec(
+                0,
+                2,
+                "2024-10-08T14:43:09Z",
+                Kind::Signal,
+                "charge timeout after 2990ms",
+            )
+            .with_attr("level", "error"),
+            rec(0, 3, "2024-10-08T14:43:10Z", Kind::Signal, "pool exhausted")
+                .with_attr("level", "error"),
+            rec(
+                0,
+                4,
+                "2024-10-08T15:43:10Z",
+                Kind::Signal,
+                "charge timeout after 2990ms",
+            )
+            .with_attr("level", "error"),
         ];
         let events = build(&records);
-        assert_eq!(events.iter().map(|e| e.records.clone()).collect::<Vec<_>>(), [vec![0, 1], vec![2], vec![3]]);
-        assert!(events[0].text.contains("2× until 14:43:09Z"), "{}", events[0].text);
+        assert_eq!(
+            events.iter().map(|e| e.records.clone()).collect::<Vec<_>>(),
+            [vec![0, 1], vec![2], vec![3]]
+        );
+        assert!(
+            events[0].text.contains("2× until 14:43:09Z"),
+            "{}",
+            events[0].text
+        );
     }
 
     #[test]
@@ -200,6 +306,9 @@ mod tests {
         let unknown = Record::new(Span::line(0, 2), When::unknown(), Kind::Decision, "when?");
         let early = rec(1, 1, "2024-10-08T14:00:00Z", Kind::Decision, "early");
         let events = build(&[late, unknown, early]);
-        assert_eq!(events.iter().map(|e| e.text.as_str()).collect::<Vec<_>>(), ["early", "late", "when?"]);
+        assert_eq!(
+            events.iter().map(|e| e.text.as_str()).collect::<Vec<_>>(),
+            ["early", "late", "when?"]
+        );
     }
 }

@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use debrief_model::{Kind, Record};
 
-/// Phrase rules for free text, in priority order.
+/// Phrase rules for free text, in priority order. A phrase matches where a word starts.
+#[rustfmt::skip]
 const RULES: &[(Kind, &str, &[&str])] = &[
     (Kind::Resolution, "resolution", &[
         "marking resolved", "marked resolved", "incident resolved", "resolving the incident", "resolved in pd",
@@ -27,7 +28,7 @@ const RULES: &[(Kind, &str, &[&str])] = &[
     ]),
     (Kind::StatusUpdate, "status", &[
         "status page", "statuspage", "status post", "posted an update", "status update", "customer comms",
-        "mailing list", "notified", "announce",
+        "mailing list", "announce",
     ]),
     (Kind::Escalation, "escalation", &[
         "escalat", "paging ", "paged ", "pinging", "pinged", "looping in", "loop in", "pulling in", "waking up",
@@ -36,7 +37,7 @@ const RULES: &[(Kind, &str, &[&str])] = &[
     ]),
     (Kind::Decision, "decision", &[
         "decided", "decision", "let's ", "lets ", "plan:", "plan is", "we'll ", "we will ", "going to ",
-        "rather than", "instead of", "go with", "approved", "agreed", "call it", "calling it", "do it",
+        "rather than", "instead of", "go with", "approved", "agreed", "calling it", "do it",
     ]),
     (Kind::Hypothesis, "hypothesis", &[
         "i think", "pretty sure", "maybe", "might be", "could be", "suspect", "looks like", "theory",
@@ -47,27 +48,33 @@ const RULES: &[(Kind, &str, &[&str])] = &[
         "customer", "users ", "user reports", "support", "ticket", "complain", "charged", "can't log in",
         "cannot log in", "unavailable", "outage", "down for",
     ]),
-    (Kind::Acknowledge, "acknowledge", &["ack'd", "acked", "acknowledged", "i'm on it", "im on it", "on it", "looking into", "taking a look"]),
+    (Kind::Acknowledge, "acknowledge", &[
+        "ack'd", "acked", "ack,", "ack.", "acknowledged", "i'm on it", "im on it", "looking now", "looking into",
+        "taking a look", "i'll take it", "i'll take a look",
+    ]),
     (Kind::Change, "change", &[
         "deploy", "released", "release ", "merged", "rollout", "rolled out", "config change", "flag flip",
         "feature flag", "pushed", "migration", "upgrade",
     ]),
     (Kind::Action, "action", &[
-        "restarting", "scaling", "scale out", "scale up", "pinned", "muted", "silenced", "running ",
-        "tested", "testing", "checking", "profil", "kubectl", "querying", "disabled", "enabled",
+        "restarting", "scaling", "scale out", "scale up", "pinned", "muted", "silenced", "running ", "tested",
+        "testing", "checking", "profil", "kubectl", "querying", "disabled", "enabled",
     ]),
     (Kind::Alert, "alert", &["[firing", "alert fired", "alert firing", "alert is firing", "triggered", "fired"]),
 ];
 
 /// Phrases that make an ordinary log line worth a timeline row, as a change or action.
+#[rustfmt::skip]
 const LOG_RULES: &[(Kind, &str, &[&str])] = &[
     (Kind::Change, "log-change", &[
-        "deploy", "rollout", "rolled out", "release", "helm upgrade", "config", "flag", "feature",
-        "migrat", "upgrade", "version", "ruleset",
+        "successfully rolled out", "rolled out", "rollout complete", "rollout finished", "has been upgraded",
+        "deployed", "deploying", "release created", "ruleset", "flag", "applied", "migration", "rolled back",
+        "rollback", "reverted", "config reloaded", "configuration reloaded",
     ]),
     (Kind::Action, "log-action", &[
-        "scaled", "scaling", "autoscal", "restart", "evict", "started", "killed", "shutdown", "failover",
-        "reload", "recreat", "deleted pod", "cron", "job ", "disabled", "enabled", "rollback", "rolled back",
+        "scaled", "scaling", "autoscal", "restarted", "restarting", "evict", "run started", "starting ",
+        "killed", "shutting down", "shutdown", "failover", "failing over", "recreated", "deleted pod",
+        "disabled", "enabled", "throttl", "limit",
     ]),
 ];
 
@@ -127,7 +134,13 @@ pub fn classify(records: &mut [Record]) {
                 }
             }
             Kind::Log => {
-                if let Some(i) = LOGS.best(&r.text) {
+                if r.attr("level").is_some_and(|l| l.starts_with("warn")) {
+                    r.kind = Kind::Signal;
+                    r.set_attr("rule", "warn-level");
+                } else if is_config_diff(&r.text) {
+                    r.kind = Kind::Change;
+                    r.set_attr("rule", "log-config-diff");
+                } else if let Some(i) = LOGS.best(&r.text) {
                     r.kind = LOG_RULES[i].0;
                     r.set_attr("rule", LOG_RULES[i].1);
                 }
@@ -135,6 +148,16 @@ pub fn classify(records: &mut [Record]) {
             _ => {}
         }
     }
+}
+
+/// A line of a configuration diff in a deploy log: `-   DB_POOL_MAX: "40"`.
+fn is_config_diff(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("- ").or_else(|| text.strip_prefix("+ ")) else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    let key_len = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')).count();
+    key_len >= 2 && rest[key_len..].starts_with(": ")
 }
 
 #[cfg(test)]
@@ -151,6 +174,22 @@ mod tests {
         assert_eq!(k("support getting hammered, tickets piling up"), Some(Kind::CustomerImpact));
         assert_eq!(k("lol"), None);
         assert_eq!(k("Resolved in PD"), Some(Kind::Resolution));
+    }
+
+    #[test]
+    fn phrases_match_at_word_starts_only() {
+        assert_eq!(classify_text("we're working on it").map(|(k, _)| k), None);
+        assert_eq!(classify_text("ack, looking now").map(|(k, _)| k), Some(Kind::Acknowledge));
+    }
+
+    #[test]
+    fn config_diffs_in_deploy_logs_are_changes() {
+        assert!(is_config_diff("-   DB_POOL_MAXIMUM_POOL_SIZE: \"40\""));
+        assert!(is_config_diff("+   maxPoolSize: 16"));
+        assert!(!is_config_diff("+ helm upgrade --install checkout-api"));
+        let mut r = vec![Record { kind: Kind::Log, text: "+   maxPoolSize: 16".into(), ..Record::default() }];
+        classify(&mut r);
+        assert_eq!(r[0].kind, Kind::Change);
     }
 
     #[test]
