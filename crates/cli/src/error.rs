@@ -9,10 +9,7 @@ pub struct CliError {
 
 impl CliError {
     pub fn new(message: impl fmt::Display) -> Self {
-        Self {
-            message: message.to_string(),
-            hint: None,
-        }
+        Self { message: message.to_string(), hint: None }
     }
 
     #[must_use]

@@ -6,13 +6,11 @@ use crate::{DraftArgs, DraftFormat};
 /// `debrief draft BUNDLE`.
 #[allow(clippy::print_stderr)]
 pub fn run(args: &DraftArgs) -> Result<ExitCode> {
-    let bundle = debrief_ingest::load(&args.bundle)?;
+    let bundle = super::load(&args.bundle)?;
     if let Some(e) = &bundle.config_error {
         eprintln!("warning: {e} (incident.toml ignored)");
     }
-    let options = debrief_draft::Options {
-        display_tz: args.tz.clone(),
-    };
+    let options = debrief_draft::Options { display_tz: args.tz.clone() };
     let drafted = debrief_draft::draft(&bundle, &options)?;
     super::warn_problems(&drafted.ingested.sources, &drafted.ingested.skipped);
     for d in &drafted.review.verification.dropped {
@@ -23,14 +21,10 @@ pub fn run(args: &DraftArgs) -> Result<ExitCode> {
         DraftFormat::Json => debrief_render::json(&drafted.review),
     };
     if let Some(path) = &args.pseudonyms {
-        let map: serde_json::Map<String, serde_json::Value> = drafted
-            .pseudonyms
-            .iter()
-            .map(|(name, role)| (name.clone(), role.clone().into()))
-            .collect();
+        let map: serde_json::Map<String, serde_json::Value> =
+            drafted.pseudonyms.iter().map(|(name, role)| (name.clone(), role.clone().into())).collect();
         let data = serde_json::to_string_pretty(&map).unwrap_or_default() + "\n";
-        std::fs::write(path, data)
-            .map_err(|e| CliError::new(format!("{}: {e}", path.display())))?;
+        std::fs::write(path, data).map_err(|e| CliError::new(format!("{}: {e}", path.display())))?;
     }
     super::emit(args.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)

@@ -14,19 +14,14 @@ or set `timezone` in incident.toml.\n\n\
 /// `debrief init DIR`.
 #[allow(clippy::print_stderr)]
 pub fn run(args: &InitArgs) -> Result<ExitCode> {
-    std::fs::create_dir_all(&args.dir)
-        .map_err(|e| CliError::new(format!("{}: {e}", args.dir.display())))?;
-    for (name, text) in [
-        ("incident.toml", debrief_ingest::INCIDENT_TOML_TEMPLATE),
-        ("notes.md", NOTES_TEMPLATE),
-    ] {
+    std::fs::create_dir_all(&args.dir).map_err(|e| CliError::new(format!("{}: {e}", args.dir.display())))?;
+    for (name, text) in [("incident.toml", debrief_ingest::INCIDENT_TOML_TEMPLATE), ("notes.md", NOTES_TEMPLATE)] {
         let path = args.dir.join(name);
         if path.exists() && !args.force {
             return Err(CliError::new(format!("{} exists", path.display()))
                 .hint(Some("pass --force to overwrite it, or edit it as it is")));
         }
-        std::fs::write(&path, text)
-            .map_err(|e| CliError::new(format!("{}: {e}", path.display())))?;
+        std::fs::write(&path, text).map_err(|e| CliError::new(format!("{}: {e}", path.display())))?;
         eprintln!("wrote {}", path.display());
     }
     eprintln!(

@@ -10,16 +10,24 @@ use crate::error::{CliError, Result};
 /// Writes data to `path`, or to stdout when there is none.
 pub fn emit(path: Option<&Path>, data: &str) -> Result<()> {
     match path {
-        Some(p) => {
-            std::fs::write(p, data).map_err(|e| CliError::new(format!("{}: {e}", p.display())))
-        }
+        Some(p) => std::fs::write(p, data).map_err(|e| CliError::new(format!("{}: {e}", p.display()))),
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(data.as_bytes())
-                .and_then(|()| out.flush())
-                .map_err(|e| CliError::new(format!("stdout: {e}")))
+            out.write_all(data.as_bytes()).and_then(|()| out.flush()).map_err(|e| CliError::new(format!("stdout: {e}")))
         }
     }
+}
+
+/// Loads a bundle, refusing one with no files to read.
+pub fn load(path: &Path) -> Result<debrief_ingest::Bundle> {
+    let bundle = debrief_ingest::load(path)?;
+    if bundle.files.is_empty() {
+        let skipped =
+            if bundle.skipped.is_empty() { String::new() } else { format!(" ({} skipped)", bundle.skipped.len()) };
+        return Err(CliError::new(format!("{}: the bundle has no files debrief can read{skipped}", path.display()))
+            .hint(Some("put the incident's artifacts (chat exports, pager logs, alerts, logs, notes) in it; `debrief init` writes a skeleton")));
+    }
+    Ok(bundle)
 }
 
 /// Prints each source's problems and each skipped file to stderr.

@@ -8,7 +8,7 @@ use crate::{ListFormat, SourcesArgs};
 
 /// `debrief sources BUNDLE`.
 pub fn run(args: &SourcesArgs) -> Result<ExitCode> {
-    let bundle = debrief_ingest::load(&args.bundle)?;
+    let bundle = super::load(&args.bundle)?;
     let ingested = debrief_ingest::ingest(&bundle);
     let out = match args.format {
         ListFormat::Json => {
@@ -16,17 +16,8 @@ pub fn run(args: &SourcesArgs) -> Result<ExitCode> {
             serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
         }
         ListFormat::Text => {
-            let width = ingested
-                .sources
-                .iter()
-                .map(|s| s.path.len())
-                .max()
-                .unwrap_or(4)
-                .max(4);
-            let mut s = format!(
-                "{:width$}  {:22}  {:>7}  {:>7}  problems\n",
-                "path", "format", "lines", "records"
-            );
+            let width = ingested.sources.iter().map(|s| s.path.len()).max().unwrap_or(4).max(4);
+            let mut s = format!("{:width$}  {:22}  {:>7}  {:>7}  problems\n", "path", "format", "lines", "records");
             for src in &ingested.sources {
                 let _ = writeln!(
                     s,
@@ -38,12 +29,7 @@ pub fn run(args: &SourcesArgs) -> Result<ExitCode> {
                     src.problems.len()
                 );
                 for p in &src.problems {
-                    let _ = writeln!(
-                        s,
-                        "{:width$}    {}{p}",
-                        "",
-                        if p.can_continue { "" } else { "(stopped) " }
-                    );
+                    let _ = writeln!(s, "{:width$}    {}{p}", "", if p.can_continue { "" } else { "(stopped) " });
                 }
             }
             for sk in &ingested.skipped {

@@ -1,0 +1,88 @@
+//! The flags are wired: init, sources, draft options, exit codes.
+
+use std::fs;
+
+use serde_json::Value;
+
+use crate::{debrief, stderr, stdout};
+
+fn small_bundle() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("incident.toml"),
+        "id = \"INC-7\"\ntitle = \"Checkout errors\"\ntimezone = \"America/Chicago\"\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("app.log"),
+        "2024-05-01T15:02:13Z ERROR checkout failed: pool exhausted\n2024-05-01T15:02:14Z ERROR checkout failed: pool exhausted\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn init_writes_a_skeleton_and_will_not_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("INC-1");
+    let out = debrief(&["init", target.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let toml = fs::read_to_string(target.join("incident.toml")).unwrap();
+    assert!(toml.contains("# timezone = "));
+    assert!(fs::read_to_string(target.join("notes.md")).unwrap().contains("all times PT"));
+    let again = debrief(&["init", target.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("--force"));
+    assert!(debrief(&["init", "--force", target.to_str().unwrap()]).status.success());
+    // The skeleton is itself a bundle: drafting it says Unknown rather than failing.
+    let draft = debrief(&["draft", target.to_str().unwrap()]);
+    assert!(draft.status.success(), "{}", stderr(&draft));
+    assert!(stdout(&draft).contains("**Unknown**"));
+}
+
+#[test]
+fn sources_lists_formats() {
+    let dir = small_bundle();
+    let out = debrief(&["sources", dir.path().to_str().unwrap()]);
+    assert!(out.status.success());
+    insta::assert_snapshot!(stdout(&out), @r"
+    path           format                    lines  records  problems
+    app.log        log-lines                     2        2  0
+    incident.toml  incident-config               3        0  0
+    ");
+    let json = debrief(&["sources", dir.path().to_str().unwrap(), "--format", "json"]);
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["sources"][0]["format"], "log-lines");
+    assert_eq!(v["zone"], "America/Chicago");
+}
+
+#[test]
+fn draft_writes_to_a_file_in_the_zone_asked() {
+    let dir = small_bundle();
+    let out_path = dir.path().join("../review.md");
+    let out =
+        debrief(&["draft", dir.path().to_str().unwrap(), "-o", out_path.to_str().unwrap(), "--tz", "Europe/Berlin"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "data went to the file, not stdout");
+    let md = fs::read_to_string(&out_path).unwrap();
+    assert!(md.starts_with("# Postmortem draft — INC-7: Checkout errors"), "{md}");
+    assert!(md.contains("| Europe/Berlin | UTC | Event | Evidence |"), "{md}");
+    assert!(md.contains("2024-05-01 17:02:13 CEST"), "{md}");
+
+    let json = debrief(&["draft", dir.path().to_str().unwrap(), "--format", "json"]);
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["schema"], "debrief.review/v1");
+    assert_eq!(v["display_timezone"], "America/Chicago");
+    assert_eq!(v["timeline"][0]["citations"][0]["source"], "app.log");
+    assert_eq!(v["timeline"][0]["citations"][0]["line"], 1);
+}
+
+#[test]
+fn bad_zone_and_bad_flags_have_their_exit_codes() {
+    let dir = small_bundle();
+    let out = debrief(&["draft", dir.path().to_str().unwrap(), "--tz", "Mars/Olympus"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("Mars/Olympus") && stderr(&out).contains("hint:"), "{}", stderr(&out));
+    assert_eq!(debrief(&["draft"]).status.code(), Some(2));
+    assert_eq!(debrief(&["draft", "x", "--format", "pdf"]).status.code(), Some(2));
+}
