@@ -75,6 +75,7 @@ const QUOTE_CHARS: usize = 140;
 
 struct Writer<'a> {
     ingested: &'a Ingested,
+    bundle: &'a Bundle,
 }
 
 impl Writer<'_> {
@@ -126,12 +127,24 @@ impl Writer<'_> {
         }
     }
 
+    /// The line of `incident.toml` that states a moment, as a citation.
+    fn cite_config(&self, name: &str) -> Option<Citation> {
+        let file = self.bundle.files.iter().find(|f| f.path == "incident.toml")?;
+        let (n, line) = debrief_ingest::lines::numbered(&file.text)
+            .find(|(_, l)| l.trim_start().starts_with(name) && l.contains('='))?;
+        Some(Citation::new(&file.path, n, n, line.trim()))
+    }
+
     fn metric(&self, name: &str, m: Option<&Moment>) -> Metric {
         match m {
             Some(m) => Metric {
                 time: Some(m.time),
                 precision: m.precision,
-                citations: self.cite_all(&m.records),
+                citations: if m.records.is_empty() {
+                    self.cite_config(name).into_iter().collect()
+                } else {
+                    self.cite_all(&m.records)
+                },
                 definition: definition(name),
                 evidence_needed: None,
                 basis: Some(m.basis.clone()),
@@ -238,7 +251,7 @@ pub(crate) fn write(
     display_zone: &str,
     redaction: &BTreeMap<String, usize>,
 ) -> Review {
-    let w = Writer { ingested };
+    let w = Writer { ingested, bundle };
     let facts = facts(bundle, ingested);
     let a = debrief_analyze::analyze(&ingested.records, events, &facts);
     let m = &a.moments;
