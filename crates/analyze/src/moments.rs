@@ -124,6 +124,17 @@ fn is_metric(r: &Record) -> bool {
     r.attr("series").is_some()
 }
 
+/// Whether a folded burst of log lines is an onset rather than background: at least
+/// `ONSET_LINES` lines within `ONSET_SPAN` of its start.
+fn is_onset(records: &[Record], e: &Event) -> bool {
+    let Some(start) = e.when.utc else { return false };
+    e.records.iter().filter(|&&i| records[i].when.utc.is_some_and(|t| t.duration_since(start) <= ONSET_SPAN)).count()
+        >= ONSET_LINES
+}
+
+const ONSET_LINES: usize = 10;
+const ONSET_SPAN: SignedDuration = SignedDuration::from_mins(10);
+
 struct Ctx<'a> {
     records: &'a [Record],
     events: &'a [Event],
@@ -227,7 +238,7 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
     let report = cx
         .records_where(|r| is_report(r))
         .into_iter()
-        .find(|&(t, _)| t >= from && t <= engaged);
+        .find(|&(t, _)| t >= detect_from && t <= engaged);
     m.detected = match (detected, report) {
         (Some(e), Some((t, i))) if t < e.when.utc.unwrap_or(t) => {
             cx.moment(i, "first report by a person")
@@ -272,23 +283,24 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
     impact.sort();
     m.impact_start = impact.first().and_then(|&(_, i, b)| cx.moment(i, b));
 
-    // First signal: the earliest anomaly in telemetry before impact or detection.
-    let until = [m.impact_start.as_ref(), m.detected.as_ref()]
-        .into_iter()
-        .flatten()
-        .map(|x| x.time)
-        .min()
-        .unwrap_or(engaged);
+    // First signal: the earliest onset in telemetry before impact or detection — a metric
+    // excursion, a burst of like warning or error lines (sporadic lines are background), or
+    // a related alert near detection.
+    let until = [m.impact_start.as_ref(), m.detected.as_ref()].into_iter().flatten().map(|x| x.time).min().unwrap_or(engaged);
     let signal = cx.events.iter().find(|e| {
-        e.when.utc.is_some_and(|t| t >= from && t <= until)
-            && e.records.iter().any(|&i| {
-                let r = &records[i];
-                (r.kind == Kind::Signal && (r.attr("level").is_some() || is_metric(r)))
-                    || (r.kind == Kind::Alert && cx.vocab.relates(r))
-            })
+        let Some(t) = e.when.utc else { return false };
+        if t < from || t > until {
+            return false;
+        }
+        let r = &records[e.records[0]];
+        match r.kind {
+            Kind::Signal if is_metric(r) => true,
+            Kind::Signal if r.attr("level").is_some() => is_onset(records, e),
+            Kind::Alert => t >= detect_from && cx.vocab.relates(r),
+            _ => false,
+        }
     });
-    m.first_signal =
-        signal.and_then(|e| cx.event_moment(e, "earliest anomalous signal in telemetry"));
+    m.first_signal = signal.and_then(|e| cx.event_moment(e, "earliest anomalous signal in telemetry"));
 
     // Resolved: a person resolving the incident in the pager, else the first declaration
     // after mitigation work.
