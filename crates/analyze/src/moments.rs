@@ -395,3 +395,93 @@ fn apply_known(mut m: Moments, _records: &[Record], facts: &Facts) -> Moments {
     }
     m
 }
+
+#[cfg(test)]
+mod tests {
+    use debrief_model::{Actor, Span, When};
+
+    use super::*;
+
+    fn at(t: &str) -> When {
+        When::exact(t.parse().unwrap())
+    }
+
+    fn rec(line: u32, t: &str, kind: Kind, text: &str) -> Record {
+        Record::new(Span::line(0, line), at(t), kind, text)
+    }
+
+    fn moments(mut records: Vec<Record>, facts: &Facts) -> (Moments, Vec<Record>) {
+        debrief_timeline::classify(&mut records);
+        let events = debrief_timeline::build(&records);
+        (find_moments(&records, &events, facts), records)
+    }
+
+    fn facts() -> Facts {
+        Facts { title: Some("Checkout errors".into()), services: vec!["checkout-api".into()], ..Facts::default() }
+    }
+
+    #[test]
+    fn unrelated_and_stale_alerts_are_not_detection() {
+        let records = vec![
+            rec(1, "2024-10-07T19:12:31Z", Kind::Alert, "[FIRING:3] CheckoutDBPoolPending").with_attr("alert", "CheckoutDBPoolPending"),
+            rec(2, "2024-10-08T14:31:44Z", Kind::Alert, "targets down").with_attr("alert", "TargetDown").with_attr("service", "recommendations-api"),
+            rec(3, "2024-10-08T14:42:30Z", Kind::Alert, "[FIRING:1] CheckoutDBPoolPending").with_attr("alert", "CheckoutDBPoolPending"),
+            rec(4, "2024-10-08T14:49:31Z", Kind::Page, "[#4471] CheckoutErrorRate").with_attr("alert", "CheckoutErrorRate"),
+            rec(5, "2024-10-08T14:51:10Z", Kind::Acknowledge, "Acknowledged by Responder A.").with_attr("log_type", "acknowledge_log_entry"),
+            rec(6, "2024-10-08T15:22:30Z", Kind::AlertResolved, "resolved").with_attr("alert", "CheckoutErrorRate"),
+            rec(7, "2024-10-08T15:31:05Z", Kind::Resolution, "Resolved by Responder B.").with_attr("log_type", "resolve_log_entry"),
+        ];
+        let (m, _) = moments(records, &facts());
+        let d = m.detected.unwrap();
+        assert_eq!(d.time.to_string(), "2024-10-08T14:42:30Z");
+        assert_eq!(m.acknowledged.unwrap().time.to_string(), "2024-10-08T14:51:10Z");
+        assert_eq!(m.mitigated.unwrap().time.to_string(), "2024-10-08T15:22:30Z");
+        assert_eq!(m.resolved.unwrap().time.to_string(), "2024-10-08T15:31:05Z");
+        assert_eq!(m.first_signal.unwrap().time.to_string(), "2024-10-08T14:42:30Z", "the related alert, not yesterday's");
+    }
+
+    #[test]
+    fn a_persons_report_detects_when_no_alert_fired() {
+        let person = Actor::person("Responder C");
+        let records = vec![
+            rec(1, "2019-01-22T23:41:07Z", Kind::Message, "is deck slow for anyone else?").with_actor(person.clone()),
+            rec(2, "2019-01-23T12:49:26Z", Kind::Message, "Is prow OK? my /retest did nothing").with_actor(person.clone()),
+            rec(3, "2019-01-23T16:07:05Z", Kind::Message, "ack, looking now").with_actor(person.clone()),
+            rec(4, "2019-01-23T16:27:46Z", Kind::Message, "resolution confirmed: hook is healthy").with_actor(person),
+        ];
+        let (m, _) = moments(records, &Facts::default());
+        let d = m.detected.unwrap();
+        assert_eq!(d.time.to_string(), "2019-01-23T12:49:26Z");
+        assert_eq!(d.basis, "first report by a person");
+        assert_eq!(m.impact_start.unwrap().time.to_string(), "2019-01-23T12:49:26Z");
+        assert_eq!(m.resolved.unwrap().time.to_string(), "2019-01-23T16:27:46Z");
+        assert!(m.first_signal.is_none(), "no telemetry, no first signal");
+    }
+
+    #[test]
+    fn sporadic_warnings_are_background_and_a_burst_is_an_onset() {
+        let mut records = vec![];
+        for (i, t) in ["13:04:40", "13:20:00", "13:35:00"].iter().enumerate() {
+            records.push(rec(i as u32 + 1, &format!("2019-07-02T{t}Z"), Kind::Log, "xinetd warning: can't get client address").with_attr("level", "warn"));
+        }
+        for s in 0..12 {
+            records.push(rec(10 + s, &format!("2019-07-02T13:42:{:02}Z", 20 + s * 2), Kind::Log, &format!("WARN cpu_http={}% workers busy", 90 + s)).with_attr("level", "warn"));
+        }
+        records.push(rec(40, "2019-07-02T13:45:08Z", Kind::Page, "WAF synthetic test failure").with_attr("alert", "WAF synthetic test failure"));
+        records.push(rec(41, "2019-07-02T13:46:04Z", Kind::Acknowledge, "Acknowledged.").with_attr("incident", "WAF synthetic test failure"));
+        let (m, records) = moments(records, &Facts::default());
+        let s = m.first_signal.unwrap();
+        assert_eq!(s.time.to_string(), "2019-07-02T13:42:20Z");
+        assert_eq!(records[s.records[0]].span.line, 10);
+    }
+
+    #[test]
+    fn known_moments_from_the_config_win() {
+        let records = vec![rec(1, "2024-10-08T14:51:10Z", Kind::Acknowledge, "Acknowledged.")];
+        let f = Facts { moments: vec![("resolved".into(), "2024-10-08T16:00:00Z".parse().unwrap())], ..Facts::default() };
+        let (m, _) = moments(records, &f);
+        let r = m.resolved.unwrap();
+        assert_eq!(r.basis, "stated in incident.toml");
+        assert!(r.records.is_empty());
+    }
+}

@@ -61,6 +61,9 @@ fn cell(s: &str) -> String {
 }
 
 fn evidence(cites: &[Citation]) -> String {
+    if cites.is_empty() {
+        return "no evidence cited".to_string();
+    }
     cites
         .iter()
         .map(|c| {
@@ -425,5 +428,83 @@ fn appendix(out: &mut Out, r: &Review) {
     ));
     for d in &r.verification.dropped {
         out.line(&format!("- Dropped: {d}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use debrief_model::{
+        Action, ActionCategory, Confidence, Duration, IncidentInfo, Metric, Metrics, Precision, Question, ReviewSource,
+        SCHEMA, SkippedFile, TimelineRow, Verification,
+    };
+
+    use super::*;
+
+    fn cite(line: u32, quote: &str) -> Citation {
+        Citation::new("pagerduty/log_entries.json", line, line + 3, quote)
+    }
+
+    fn metric(time: Option<&str>, quote: &str) -> Metric {
+        Metric {
+            time: time.map(|t| t.parse().unwrap()),
+            precision: if time.is_some() { Precision::Exact } else { Precision::Unknown },
+            citations: time.map(|_| vec![cite(10, quote)]).unwrap_or_default(),
+            definition: "def".into(),
+            evidence_needed: time.is_none().then(|| "the pager log".into()),
+            basis: None,
+        }
+    }
+
+    fn review() -> Review {
+        Review {
+            schema: SCHEMA.into(),
+            incident: IncidentInfo { id: Some("INC-1".into()), title: Some("Checkout | errors".into()), severity: None, services: vec![] },
+            display_timezone: "America/Chicago".into(),
+            sources: vec![ReviewSource { path: "pagerduty/log_entries.json".into(), format: "pagerduty".into(), records: 3, problems: vec![], size: 10, lines: 40 }],
+            skipped: vec![SkippedFile { path: "core.bin".into(), reason: "binary file".into() }],
+            metrics: Metrics {
+                first_signal: metric(None, ""),
+                impact_start: metric(Some("2024-10-08T14:43:05Z"), "POST /checkout 500"),
+                detected: metric(Some("2024-10-08T14:49:31Z"), "[FIRING:1] CheckoutErrorRate"),
+                acknowledged: metric(Some("2024-10-08T14:51:10Z"), "Acknowledged by ‹Responder A›."),
+                mitigated: metric(None, ""),
+                resolved: metric(None, ""),
+            },
+            durations: BTreeMap::from([("time_to_detect".into(), Duration { seconds: Some(386), definition: "detected − impact start".into() })]),
+            timeline: vec![TimelineRow {
+                time: Some("2024-10-08T14:51:10Z".parse().unwrap()),
+                precision: Precision::Exact,
+                kind: "acknowledge".into(),
+                event: "Acknowledged | paged".into(),
+                citations: vec![cite(20, "Acknowledged by ‹Responder A›.")],
+                actor: Some("Responder A".into()),
+            }],
+            findings: vec![Finding {
+                section: "contributing_factors".into(),
+                group: Some("technical".into()),
+                text: "Change at 14:36 UTC preceded impact by 7 min.".into(),
+                confidence: Confidence::Unverified,
+                citations: vec![cite(30, "Deploy checkout-api v2.31.0")],
+            }],
+            actions: vec![Action { category: ActionCategory::Monitoring, text: "Alert on pool saturation".into(), owner: None, due: None, citations: vec![] }],
+            questions: vec![Question { question: "When did impact stop?".into(), evidence_needed: "error-rate metric".into() }],
+            redaction: BTreeMap::from([("person".into(), 4)]),
+            verification: Verification { checked: 4, dropped: vec![] },
+        }
+    }
+
+    #[test]
+    fn renders_every_section_with_zone_and_evidence() {
+        insta::assert_snapshot!(markdown(&review()));
+    }
+
+    #[test]
+    fn short_quotes_never_split_a_substitution() {
+        let q = format!("{}‹Responder A› said", "x".repeat(75));
+        let s = short(&q, 80);
+        assert!(!s.contains('‹'), "{s}");
+        assert!(s.ends_with('…'));
     }
 }
