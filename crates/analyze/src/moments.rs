@@ -330,14 +330,25 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
         .filter_map(|r| r.attr("alert").map(str::to_ascii_lowercase))
         .collect();
     let mut clear: Vec<(Timestamp, usize, &str)> = Vec::new();
+    // An alert of the incident clearing for good (a flapping alert that fires again does
+    // not count); alerts on user-facing errors first.
+    let fires_again = |name: &str, after: Timestamp| {
+        records.iter().any(|r| {
+            r.kind == Kind::Alert
+                && r.attr("alert").is_some_and(|a| a.eq_ignore_ascii_case(name))
+                && r.when.utc.is_some_and(|t| t > after && end.is_none_or(|e| t <= e))
+        })
+    };
+    let mut cleared: Vec<(bool, Timestamp, usize)> = Vec::new();
     for (t, i) in cx.records_where(|r| r.kind == Kind::AlertResolved) {
-        let cleared = records[i]
-            .attr("alert")
-            .is_some_and(|a| paged_alerts.contains(&a.to_ascii_lowercase()));
-        if in_range(t) && cleared {
-            clear.push((t, i, "an alert raised for the incident resolved"));
-            break;
+        let Some(name) = records[i].attr("alert") else { continue };
+        if in_range(t) && paged_alerts.contains(&name.to_ascii_lowercase()) && !fires_again(name, t) {
+            cleared.push((!impact_named(name), t, i));
         }
+    }
+    cleared.sort();
+    if let Some(&(_, t, i)) = cleared.first() {
+        clear.push((t, i, "an alert raised for the incident cleared"));
     }
     for (t, i) in cx.records_where(|r| {
         r.kind == Kind::Recovery && is_metric(r) && r.attr("series").is_some_and(impact_named)

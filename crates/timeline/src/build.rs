@@ -10,9 +10,9 @@ const MERGE_WINDOW: SignedDuration = SignedDuration::from_secs(180);
 /// Repeated notifications of one alert still firing fold into its first row for this long.
 const RENOTIFY_WINDOW: SignedDuration = SignedDuration::from_mins(30);
 /// How far apart two like error lines may be and still be one burst.
-const BURST_GAP: SignedDuration = SignedDuration::from_secs(300);
+const BURST_GAP: SignedDuration = SignedDuration::from_secs(900);
 /// How far apart notable lines of one log may be and still be one row.
-const NOTABLE_GAP: SignedDuration = SignedDuration::from_secs(60);
+const NOTABLE_GAP: SignedDuration = SignedDuration::from_secs(300);
 
 /// Whether a record of this kind earns a timeline row.
 fn on_timeline(r: &Record) -> bool {
@@ -48,7 +48,7 @@ pub fn build(records: &[Record]) -> Vec<Event> {
             if let (Some(&e), Some(t)) = (bursts.get(&key), r.when.utc)
                 && last_seen
                     .get(&e)
-                    .is_some_and(|&last| t.duration_since(last) <= BURST_GAP)
+                    .is_some_and(|&last| t.duration_since(last) <= gap)
             {
                 events[e].records.push(i);
                 last_seen.insert(e, t);
@@ -70,12 +70,12 @@ pub fn build(records: &[Record]) -> Vec<Event> {
     for e in &mut events {
         if e.records.len() > 1 {
             let first = &records[e.records[0]];
-            e.text = format!(
-                "{} ({}× until {})",
-                display_text(first),
-                e.records.len(),
-                last_time(records, e)
-            );
+            let (n, last) = (e.records.len(), last_time(records, e));
+            e.text = if first.kind == Kind::Signal {
+                format!("{} ({n}× until {last})", display_text(first))
+            } else {
+                format!("{} (+{} more lines until {last})", display_text(first), n - 1)
+            };
         }
     }
 
@@ -120,10 +120,10 @@ fn merge_same_happening(events: Vec<Event>, records: &[Record]) -> Vec<Event> {
             .or_else(|| (r.text.len() >= 24).then(|| format!("text:{}", r.text.trim())));
         if let (Some(key), Some(t)) = (&key, e.when.utc)
             && let Some(&j) = open.get(key)
-            && out[j]
-                .when
-                .utc
-                .is_some_and(|t0| t.duration_since(t0) <= MERGE_WINDOW)
+            && out[j].when.utc.is_some_and(|t0| {
+                let window = if key.starts_with("fire:") { RENOTIFY_WINDOW } else { MERGE_WINDOW };
+                t.duration_since(t0) <= window
+            })
             && !out[j]
                 .records
                 .iter()

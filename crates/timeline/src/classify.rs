@@ -68,7 +68,7 @@ const RULES: &[(Kind, &str, &[&str])] = &[
 const LOG_RULES: &[(Kind, &str, &[&str])] = &[
     (Kind::Change, "log-change", &[
         "successfully rolled out", "rolled out", "rollout complete", "rollout finished", "has been upgraded",
-        "deployed", "deploying", "release created", "ruleset", "flag", "applied", "migration", "rolled back",
+        "deployed", "deploying", "release created", "ruleset", "feature flag", "flagctl", "flag set", "applied", "migration", "rolled back",
         "rollback", "reverted", "config reloaded", "configuration reloaded",
     ]),
     (Kind::Action, "log-action", &[
