@@ -135,6 +135,24 @@ fn is_onset(records: &[Record], e: &Event) -> bool {
 const ONSET_LINES: usize = 10;
 const ONSET_SPAN: SignedDuration = SignedDuration::from_mins(10);
 
+/// The first event matching `pred`, preferring exactly timed evidence: a note's `~10:15`
+/// is used only when no exact record says the same.
+fn earliest<'e>(events: &'e [Event], pred: impl Fn(&Event) -> bool) -> Option<&'e Event> {
+    let mut candidates = events.iter().filter(|e| e.when.utc.is_some() && pred(e));
+    let first = candidates.next()?;
+    if first.when.precision == Precision::Exact {
+        return Some(first);
+    }
+    let limit = first.when.utc.map(|t| t + APPROX_SLACK);
+    candidates
+        .take_while(|e| e.when.utc <= limit)
+        .find(|e| e.when.precision == Precision::Exact)
+        .or(Some(first))
+}
+
+/// How much later an exactly timed record may be and still be preferred to a note.
+const APPROX_SLACK: SignedDuration = SignedDuration::from_mins(10);
+
 struct Ctx<'a> {
     records: &'a [Record],
     events: &'a [Event],
@@ -207,11 +225,7 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
     };
     let mut m = Moments::default();
 
-    let first = |kinds: &[Kind]| {
-        cx.events
-            .iter()
-            .find(|e| kinds.contains(&e.kind) && e.when.utc.is_some())
-    };
+    let first = |kinds: &[Kind]| earliest(cx.events, |e| kinds.contains(&e.kind));
     let engaged_event = first(&[Kind::Acknowledge])
         .or_else(|| first(&[Kind::Escalation, Kind::Decision, Kind::Mitigation]));
     m.engaged = engaged_event.and_then(|e| e.when.utc);
@@ -253,10 +267,7 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
     };
 
     let det_t = m.detected.as_ref().map_or(engaged, |d| d.time);
-    m.acknowledged = cx
-        .events
-        .iter()
-        .find(|e| e.kind == Kind::Acknowledge && e.when.utc.is_some_and(|t| t >= det_t))
+    m.acknowledged = earliest(cx.events, |e| e.kind == Kind::Acknowledge && e.when.utc.is_some_and(|t| t >= det_t))
         .and_then(|e| cx.event_moment(e, "first acknowledgement or responder engagement"));
 
     // Impact start: user-facing errors, a drop in an impact metric, or a report.
@@ -294,7 +305,7 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
         }
         let r = &records[e.records[0]];
         match r.kind {
-            Kind::Signal if is_metric(r) => true,
+            Kind::Signal if is_metric(r) => t >= detect_from,
             Kind::Signal if r.attr("level").is_some() => is_onset(records, e),
             Kind::Alert => t >= detect_from && cx.vocab.relates(r),
             _ => false,
@@ -363,17 +374,16 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
         .first()
         .and_then(|&(_, i, b)| cx.moment(i, b))
         .or_else(|| {
-            cx.events
-                .iter()
-                .find(|e| matches!(e.kind, Kind::Recovery) && e.when.utc.is_some_and(in_range))
+            // No telemetry: the first report of recovery, else the last mitigating action
+            // before the resolution (the one that worked), exact records first.
+            earliest(cx.events, |e| e.kind == Kind::Recovery && e.when.utc.is_some_and(in_range))
+                .map(|e| (e, "first report in chat or notes that impact stopped"))
                 .or_else(|| {
-                    cx.events
-                        .iter()
-                        .find(|e| e.kind == Kind::Mitigation && e.when.utc.is_some_and(in_range))
+                    let mitigations = cx.events.iter().filter(|e| e.kind == Kind::Mitigation && e.when.utc.is_some_and(in_range));
+                    let exact = mitigations.clone().filter(|e| e.when.precision == Precision::Exact).last();
+                    exact.or_else(|| mitigations.last()).map(|e| (e, "last mitigating action before the resolution"))
                 })
-                .and_then(|e| {
-                    cx.event_moment(e, "first evidence in chat or notes that impact stopped")
-                })
+                .and_then(|(e, basis)| cx.event_moment(e, basis))
         });
 
     apply_known(m, records, facts)

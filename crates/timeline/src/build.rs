@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use debrief_model::{Event, Kind, Record};
+use debrief_model::{Event, Kind, Precision, Record};
 use jiff::{SignedDuration, Timestamp};
 
 /// How close in time two records of the same happening must be to merge.
@@ -80,7 +80,42 @@ pub fn build(records: &[Record]) -> Vec<Event> {
     }
 
     events.sort_by_key(|e| (e.when.utc.is_none(), e.when.utc));
-    merge_same_happening(events, records)
+    let merged = merge_same_happening(events, records);
+    attach_approximate(merged)
+}
+
+/// How far an approximate time (a note's `10:02`) may be from the exact event it retells.
+const APPROX_WINDOW: SignedDuration = SignedDuration::from_secs(150);
+
+/// Folds each event with an approximate time (minute or inferred precision: notes written
+/// from memory) into the nearest exactly timed event of the same kind, when there is one
+/// within a few minutes: the same happening, told twice. The exact time leads.
+fn attach_approximate(events: Vec<Event>) -> Vec<Event> {
+    let exact: Vec<usize> = (0..events.len()).filter(|&i| events[i].when.precision == Precision::Exact).collect();
+    let mut target: Vec<Option<usize>> = vec![None; events.len()];
+    for (i, e) in events.iter().enumerate() {
+        let (Some(t), true) = (e.when.utc, matches!(e.when.precision, Precision::Minute | Precision::Inferred)) else {
+            continue;
+        };
+        target[i] = exact
+            .iter()
+            .copied()
+            .filter(|&j| events[j].kind == e.kind)
+            .filter_map(|j| events[j].when.utc.map(|u| (u.duration_since(t).abs(), j)))
+            .filter(|&(d, _)| d <= APPROX_WINDOW)
+            .min()
+            .map(|(_, j)| j);
+    }
+    let mut events: Vec<Option<Event>> = events.into_iter().map(Some).collect();
+    for i in 0..events.len() {
+        if let Some(j) = target[i]
+            && let Some(e) = events[i].take()
+            && let Some(into) = events[j].as_mut()
+        {
+            into.records.extend(e.records);
+        }
+    }
+    events.into_iter().flatten().collect()
 }
 
 fn last_time(records: &[Record], e: &Event) -> String {
@@ -202,7 +237,7 @@ fn shape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use debrief_model::{Precision, Span, When};
+    use debrief_model::{Span, When};
 
     use super::*;
 
@@ -297,6 +332,19 @@ mod tests {
             "{}",
             events[0].text
         );
+    }
+
+    #[test]
+    fn a_note_retelling_an_exact_event_joins_it() {
+        let mut note = rec(1, 3, "2024-10-08T14:51:00Z", Kind::Acknowledge, "9:51 ack'd from phone");
+        note.when.precision = Precision::Minute;
+        let mut far = rec(1, 9, "2024-10-08T15:30:00Z", Kind::Acknowledge, "10:30 acked again");
+        far.when.precision = Precision::Minute;
+        let pd = rec(0, 338, "2024-10-08T14:51:10Z", Kind::Acknowledge, "Acknowledged by Responder A.");
+        let events = build(&[note, far, pd]);
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].records, [2, 0], "the exact record leads");
+        assert_eq!(events[0].when.precision, Precision::Exact);
     }
 
     #[test]
