@@ -2,17 +2,26 @@
 //! sniff every file and lets the most confident parse it.
 
 pub mod alertmanager;
+pub mod chat_paste;
+pub mod datadog;
 pub mod email;
+pub mod flags;
 pub mod github;
 pub mod gitlog;
 pub mod jira;
+pub mod journald;
+pub mod k8s_events;
 pub mod logs;
+pub mod mattermost;
 pub mod metrics;
 pub mod notes;
+pub mod opsgenie;
 pub mod pagerduty;
 pub mod shell;
 pub mod slack;
 pub mod statuspage;
+pub mod teams;
+pub mod traces;
 
 use crate::adapter::Adapter;
 
@@ -23,6 +32,14 @@ pub fn all() -> &'static [&'static dyn Adapter] {
         &slack::SlackExport,
         &slack::SlackMetadata,
         &pagerduty::PagerDuty,
+        &opsgenie::Opsgenie,
+        &datadog::Datadog,
+        &teams::Teams,
+        &mattermost::Mattermost,
+        &k8s_events::KubernetesEvents,
+        &journald::Journald,
+        &flags::FeatureFlags,
+        &traces::Traces,
         &alertmanager::Alertmanager,
         &github::GitHubWebhook,
         &jira::Jira,
@@ -31,6 +48,7 @@ pub fn all() -> &'static [&'static dyn Adapter] {
         &gitlog::GitLog,
         &shell::ShellHistory,
         &metrics::MetricsCsv,
+        &chat_paste::ChatTranscript,
         &notes::Notes,
         &logs::LogLines,
     ]

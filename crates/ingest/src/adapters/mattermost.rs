@@ -1,0 +1,21 @@
+//! Stub: replaced by the real adapter.
+
+use debrief_model::SourceFile;
+
+use crate::adapter::{Adapter, Context, Parsed};
+
+pub struct Mattermost;
+
+impl Adapter for Mattermost {
+    fn format(&self) -> &'static str {
+        "mattermost-export"
+    }
+
+    fn sniff(&self, _file: &SourceFile) -> u8 {
+        0
+    }
+
+    fn parse(&self, _file: &SourceFile, _cx: &Context<'_>) -> Parsed {
+        Parsed::default()
+    }
+}

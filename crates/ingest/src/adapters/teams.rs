@@ -1,0 +1,21 @@
+//! Stub: replaced by the real adapter.
+
+use debrief_model::SourceFile;
+
+use crate::adapter::{Adapter, Context, Parsed};
+
+pub struct Teams;
+
+impl Adapter for Teams {
+    fn format(&self) -> &'static str {
+        "teams-export"
+    }
+
+    fn sniff(&self, _file: &SourceFile) -> u8 {
+        0
+    }
+
+    fn parse(&self, _file: &SourceFile, _cx: &Context<'_>) -> Parsed {
+        Parsed::default()
+    }
+}
