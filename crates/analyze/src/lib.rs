@@ -24,7 +24,7 @@ mod sections;
 
 pub use moments::{Moment, Moments, find_moments};
 pub use relate::Vocabulary;
-pub use sections::{Analysis, FactorGroup, Item, analyze};
+pub use sections::{Analysis, Ask, FactorGroup, Item, analyze};
 
 /// What the responders told debrief beyond the artifacts (from `incident.toml`).
 #[derive(Debug, Clone, Default)]

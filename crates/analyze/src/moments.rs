@@ -46,58 +46,20 @@ static REPORT: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
         .build([
-            " ok?",
-            "okay?",
-            "anyone else",
-            "not working",
-            "isn't working",
-            "doesn't work",
-            "not responding",
-            "isn't reacting",
-            "not reacting",
-            "unresponsive",
-            "is down",
-            "are down",
-            "seems down",
-            "went down",
-            "broken",
-            "did nothing",
-            "ignoring",
-            "timing out",
-            "timed out",
-            "can't load",
-            "cannot load",
-            "errors on",
-            "failing",
-            "outage",
-            "trouble",
-            "problem with",
-            "spinning",
-            "something went wrong",
-            "5xx",
-            "502",
-            "503",
+            " ok?", "okay?", "anyone else", "not working", "isn't working", "doesn't work", "not responding",
+            "isn't reacting", "not reacting", "unresponsive", "is down", "are down", "seems down", "went down",
+            "broken", "did nothing", "ignoring", "timing out", "timed out", "can't load", "cannot load", "errors on",
+            "failing", "outage", "trouble", "problem with", "spinning", "something went wrong", "5xx", "502", "503",
             "500s",
         ])
         .expect("static phrases build")
 });
 
 /// Phrases of a series or alert that measures user-facing trouble.
-const IMPACT_WORDS: &[&str] = &[
-    "error",
-    "5xx",
-    "502",
-    "503",
-    "fail",
-    "success",
-    "availability",
-    "drop",
-    "timeout",
-    "reject",
-    "unavailable",
-];
+const IMPACT_WORDS: &[&str] =
+    &["error", "5xx", "502", "503", "fail", "success", "availability", "drop", "timeout", "reject", "unavailable"];
 
-fn impact_named(name: &str) -> bool {
+pub(crate) fn impact_named(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     IMPACT_WORDS.iter().any(|w| n.contains(w))
 }
@@ -107,17 +69,13 @@ fn is_person(r: &Record) -> bool {
 }
 
 fn is_report(r: &Record) -> bool {
-    matches!(
-        r.kind,
-        Kind::CustomerImpact | Kind::Message | Kind::Hypothesis | Kind::Escalation
-    ) && (is_person(r) || r.attr("channel") == Some("email"))
+    matches!(r.kind, Kind::CustomerImpact | Kind::Message | Kind::Hypothesis | Kind::Escalation)
+        && (is_person(r) || r.attr("channel") == Some("email"))
         && REPORT.is_match(&r.text)
 }
 
 fn is_http_error(r: &Record) -> bool {
-    r.attr("http_status")
-        .and_then(|s| s.parse::<u16>().ok())
-        .is_some_and(|s| s >= 500)
+    r.attr("http_status").and_then(|s| s.parse::<u16>().ok()).is_some_and(|s| s >= 500)
 }
 
 fn is_metric(r: &Record) -> bool {
@@ -144,10 +102,7 @@ fn earliest<'e>(events: &'e [Event], pred: impl Fn(&Event) -> bool) -> Option<&'
         return Some(first);
     }
     let limit = first.when.utc.map(|t| t + APPROX_SLACK);
-    candidates
-        .take_while(|e| e.when.utc <= limit)
-        .find(|e| e.when.precision == Precision::Exact)
-        .or(Some(first))
+    candidates.take_while(|e| e.when.utc <= limit).find(|e| e.when.precision == Precision::Exact).or(Some(first))
 }
 
 /// How much later an exactly timed record may be and still be preferred to a note.
@@ -179,21 +134,11 @@ impl Ctx<'_> {
 
     fn moment(&self, i: usize, basis: impl Into<String>) -> Option<Moment> {
         let r = &self.records[i];
-        Some(Moment {
-            time: r.when.utc?,
-            precision: r.when.precision,
-            records: vec![i],
-            basis: basis.into(),
-        })
+        Some(Moment { time: r.when.utc?, precision: r.when.precision, records: vec![i], basis: basis.into() })
     }
 
     fn event_moment(&self, e: &Event, basis: impl Into<String>) -> Option<Moment> {
-        Some(Moment {
-            time: e.when.utc?,
-            precision: e.when.precision,
-            records: e.records.clone(),
-            basis: basis.into(),
-        })
+        Some(Moment { time: e.when.utc?, precision: e.when.precision, records: e.records.clone(), basis: basis.into() })
     }
 }
 
@@ -218,16 +163,12 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
             vocab.add(ch);
         }
     }
-    let cx = Ctx {
-        records,
-        events,
-        vocab,
-    };
+    let cx = Ctx { records, events, vocab };
     let mut m = Moments::default();
 
     let first = |kinds: &[Kind]| earliest(cx.events, |e| kinds.contains(&e.kind));
-    let engaged_event = first(&[Kind::Acknowledge])
-        .or_else(|| first(&[Kind::Escalation, Kind::Decision, Kind::Mitigation]));
+    let engaged_event =
+        first(&[Kind::Acknowledge]).or_else(|| first(&[Kind::Escalation, Kind::Decision, Kind::Mitigation]));
     m.engaged = engaged_event.and_then(|e| e.when.utc);
     let Some(engaged) = m.engaged else {
         return apply_known(m, records, facts);
@@ -249,14 +190,9 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
             }
         })
     });
-    let report = cx
-        .records_where(|r| is_report(r))
-        .into_iter()
-        .find(|&(t, _)| t >= detect_from && t <= engaged);
+    let report = cx.records_where(|r| is_report(r)).into_iter().find(|&(t, _)| t >= detect_from && t <= engaged);
     m.detected = match (detected, report) {
-        (Some(e), Some((t, i))) if t < e.when.utc.unwrap_or(t) => {
-            cx.moment(i, "first report by a person")
-        }
+        (Some(e), Some((t, i))) if t < e.when.utc.unwrap_or(t) => cx.moment(i, "first report by a person"),
         (Some(e), _) => {
             let r = cx.primary(e);
             let name = r.attr("alert").unwrap_or("an alert");
@@ -272,17 +208,11 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
 
     // Impact start: user-facing errors, a drop in an impact metric, or a report.
     let mut impact: Vec<(Timestamp, usize, &str)> = Vec::new();
-    if let Some(&(t, i)) = cx
-        .records_where(|r| is_http_error(r))
-        .iter()
-        .find(|(t, _)| *t >= from)
-    {
+    if let Some(&(t, i)) = cx.records_where(|r| is_http_error(r)).iter().find(|(t, _)| *t >= from) {
         impact.push((t, i, "first server error answered to a request"));
     }
     if let Some(&(t, i)) = cx
-        .records_where(|r| {
-            r.kind == Kind::Signal && is_metric(r) && r.attr("series").is_some_and(impact_named)
-        })
+        .records_where(|r| r.kind == Kind::Signal && is_metric(r) && r.attr("series").is_some_and(impact_named))
         .iter()
         .find(|(t, _)| *t >= from)
     {
@@ -297,7 +227,8 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
     // First signal: the earliest onset in telemetry before impact or detection — a metric
     // excursion, a burst of like warning or error lines (sporadic lines are background), or
     // a related alert near detection.
-    let until = [m.impact_start.as_ref(), m.detected.as_ref()].into_iter().flatten().map(|x| x.time).min().unwrap_or(engaged);
+    let until =
+        [m.impact_start.as_ref(), m.detected.as_ref()].into_iter().flatten().map(|x| x.time).min().unwrap_or(engaged);
     let signal = cx.events.iter().find(|e| {
         let Some(t) = e.when.utc else { return false };
         if t < from || t > until {
@@ -315,28 +246,17 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
 
     // Resolved: a person resolving the incident in the pager, else the first declaration
     // after mitigation work.
-    let resolutions: Vec<&Event> = cx
-        .events
-        .iter()
-        .filter(|e| e.kind == Kind::Resolution && e.when.utc.is_some_and(|t| t >= det_t))
-        .collect();
-    let paged = resolutions
-        .iter()
-        .rev()
-        .find(|e| cx.primary(e).attr("log_type").is_some());
-    m.resolved = paged
-        .or_else(|| resolutions.first())
-        .and_then(|e| cx.event_moment(e, "incident declared resolved"));
+    let resolutions: Vec<&Event> =
+        cx.events.iter().filter(|e| e.kind == Kind::Resolution && e.when.utc.is_some_and(|t| t >= det_t)).collect();
+    let paged = resolutions.iter().rev().find(|e| cx.primary(e).attr("log_type").is_some());
+    m.resolved = paged.or_else(|| resolutions.first()).and_then(|e| cx.event_moment(e, "incident declared resolved"));
 
     // Mitigated: the paging alert clearing, a user-facing metric recovering, else chat.
     let end = m.resolved.as_ref().map(|r| r.time);
     let in_range = |t: Timestamp| t >= det_t && end.is_none_or(|e| t <= e);
     let paged_alerts: Vec<String> = records
         .iter()
-        .filter(|r| {
-            matches!(r.kind, Kind::Page | Kind::Alert)
-                && r.when.utc.is_some_and(|t| t <= engaged && t >= from)
-        })
+        .filter(|r| matches!(r.kind, Kind::Page | Kind::Alert) && r.when.utc.is_some_and(|t| t <= engaged && t >= from))
         .filter(|r| cx.vocab.relates(r) || cx.vocab.is_empty())
         .filter_map(|r| r.attr("alert").map(str::to_ascii_lowercase))
         .collect();
@@ -361,30 +281,28 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
     if let Some(&(_, t, i)) = cleared.first() {
         clear.push((t, i, "an alert raised for the incident cleared"));
     }
-    for (t, i) in cx.records_where(|r| {
-        r.kind == Kind::Recovery && is_metric(r) && r.attr("series").is_some_and(impact_named)
-    }) {
+    for (t, i) in
+        cx.records_where(|r| r.kind == Kind::Recovery && is_metric(r) && r.attr("series").is_some_and(impact_named))
+    {
         if in_range(t) && m.impact_start.as_ref().is_none_or(|s| t > s.time) {
             clear.push((t, i, "user-facing metric back within its baseline"));
             break;
         }
     }
     clear.sort();
-    m.mitigated = clear
-        .first()
-        .and_then(|&(_, i, b)| cx.moment(i, b))
-        .or_else(|| {
-            // No telemetry: the first report of recovery, else the last mitigating action
-            // before the resolution (the one that worked), exact records first.
-            earliest(cx.events, |e| e.kind == Kind::Recovery && e.when.utc.is_some_and(in_range))
-                .map(|e| (e, "first report in chat or notes that impact stopped"))
-                .or_else(|| {
-                    let mitigations = cx.events.iter().filter(|e| e.kind == Kind::Mitigation && e.when.utc.is_some_and(in_range));
-                    let exact = mitigations.clone().filter(|e| e.when.precision == Precision::Exact).last();
-                    exact.or_else(|| mitigations.last()).map(|e| (e, "last mitigating action before the resolution"))
-                })
-                .and_then(|(e, basis)| cx.event_moment(e, basis))
-        });
+    m.mitigated = clear.first().and_then(|&(_, i, b)| cx.moment(i, b)).or_else(|| {
+        // No telemetry: the first report of recovery, else the last mitigating action
+        // before the resolution (the one that worked), exact records first.
+        earliest(cx.events, |e| e.kind == Kind::Recovery && e.when.utc.is_some_and(in_range))
+            .map(|e| (e, "first report in chat or notes that impact stopped"))
+            .or_else(|| {
+                let mitigations =
+                    cx.events.iter().filter(|e| e.kind == Kind::Mitigation && e.when.utc.is_some_and(in_range));
+                let exact = mitigations.clone().filter(|e| e.when.precision == Precision::Exact).last();
+                exact.or_else(|| mitigations.last()).map(|e| (e, "last mitigating action before the resolution"))
+            })
+            .and_then(|(e, basis)| cx.event_moment(e, basis))
+    });
 
     apply_known(m, records, facts)
 }
@@ -402,17 +320,9 @@ fn apply_known(mut m: Moments, _records: &[Record], facts: &Facts) -> Moments {
             "resolved" => &mut m.resolved,
             _ => continue,
         };
-        let records = slot
-            .as_ref()
-            .filter(|s| s.time == *t)
-            .map(|s| s.records.clone())
-            .unwrap_or_default();
-        *slot = Some(Moment {
-            time: *t,
-            precision: Precision::Exact,
-            records,
-            basis: "stated in incident.toml".into(),
-        });
+        let records = slot.as_ref().filter(|s| s.time == *t).map(|s| s.records.clone()).unwrap_or_default();
+        *slot =
+            Some(Moment { time: *t, precision: Precision::Exact, records, basis: "stated in incident.toml".into() });
     }
     m
 }
@@ -444,13 +354,20 @@ mod tests {
     #[test]
     fn unrelated_and_stale_alerts_are_not_detection() {
         let records = vec![
-            rec(1, "2024-10-07T19:12:31Z", Kind::Alert, "[FIRING:3] CheckoutDBPoolPending").with_attr("alert", "CheckoutDBPoolPending"),
-            rec(2, "2024-10-08T14:31:44Z", Kind::Alert, "targets down").with_attr("alert", "TargetDown").with_attr("service", "recommendations-api"),
-            rec(3, "2024-10-08T14:42:30Z", Kind::Alert, "[FIRING:1] CheckoutDBPoolPending").with_attr("alert", "CheckoutDBPoolPending"),
-            rec(4, "2024-10-08T14:49:31Z", Kind::Page, "[#4471] CheckoutErrorRate").with_attr("alert", "CheckoutErrorRate"),
-            rec(5, "2024-10-08T14:51:10Z", Kind::Acknowledge, "Acknowledged by Responder A.").with_attr("log_type", "acknowledge_log_entry"),
+            rec(1, "2024-10-07T19:12:31Z", Kind::Alert, "[FIRING:3] CheckoutDBPoolPending")
+                .with_attr("alert", "CheckoutDBPoolPending"),
+            rec(2, "2024-10-08T14:31:44Z", Kind::Alert, "targets down")
+                .with_attr("alert", "TargetDown")
+                .with_attr("service", "recommendations-api"),
+            rec(3, "2024-10-08T14:42:30Z", Kind::Alert, "[FIRING:1] CheckoutDBPoolPending")
+                .with_attr("alert", "CheckoutDBPoolPending"),
+            rec(4, "2024-10-08T14:49:31Z", Kind::Page, "[#4471] CheckoutErrorRate")
+                .with_attr("alert", "CheckoutErrorRate"),
+            rec(5, "2024-10-08T14:51:10Z", Kind::Acknowledge, "Acknowledged by Responder A.")
+                .with_attr("log_type", "acknowledge_log_entry"),
             rec(6, "2024-10-08T15:22:30Z", Kind::AlertResolved, "resolved").with_attr("alert", "CheckoutErrorRate"),
-            rec(7, "2024-10-08T15:31:05Z", Kind::Resolution, "Resolved by Responder B.").with_attr("log_type", "resolve_log_entry"),
+            rec(7, "2024-10-08T15:31:05Z", Kind::Resolution, "Resolved by Responder B.")
+                .with_attr("log_type", "resolve_log_entry"),
         ];
         let (m, _) = moments(records, &facts());
         let d = m.detected.unwrap();
@@ -458,7 +375,11 @@ mod tests {
         assert_eq!(m.acknowledged.unwrap().time.to_string(), "2024-10-08T14:51:10Z");
         assert_eq!(m.mitigated.unwrap().time.to_string(), "2024-10-08T15:22:30Z");
         assert_eq!(m.resolved.unwrap().time.to_string(), "2024-10-08T15:31:05Z");
-        assert_eq!(m.first_signal.unwrap().time.to_string(), "2024-10-08T14:42:30Z", "the related alert, not yesterday's");
+        assert_eq!(
+            m.first_signal.unwrap().time.to_string(),
+            "2024-10-08T14:42:30Z",
+            "the related alert, not yesterday's"
+        );
     }
 
     #[test]
@@ -466,7 +387,8 @@ mod tests {
         let person = Actor::person("Responder C");
         let records = vec![
             rec(1, "2019-01-22T23:41:07Z", Kind::Message, "is deck slow for anyone else?").with_actor(person.clone()),
-            rec(2, "2019-01-23T12:49:26Z", Kind::Message, "Is prow OK? my /retest did nothing").with_actor(person.clone()),
+            rec(2, "2019-01-23T12:49:26Z", Kind::Message, "Is prow OK? my /retest did nothing")
+                .with_actor(person.clone()),
             rec(3, "2019-01-23T16:07:05Z", Kind::Message, "ack, looking now").with_actor(person.clone()),
             rec(4, "2019-01-23T16:27:46Z", Kind::Message, "resolution confirmed: hook is healthy").with_actor(person),
         ];
@@ -483,13 +405,30 @@ mod tests {
     fn sporadic_warnings_are_background_and_a_burst_is_an_onset() {
         let mut records = vec![];
         for (i, t) in ["13:04:40", "13:20:00", "13:35:00"].iter().enumerate() {
-            records.push(rec(i as u32 + 1, &format!("2019-07-02T{t}Z"), Kind::Log, "xinetd warning: can't get client address").with_attr("level", "warn"));
+            records.push(
+                rec(i as u32 + 1, &format!("2019-07-02T{t}Z"), Kind::Log, "xinetd warning: can't get client address")
+                    .with_attr("level", "warn"),
+            );
         }
         for s in 0..12 {
-            records.push(rec(10 + s, &format!("2019-07-02T13:42:{:02}Z", 20 + s * 2), Kind::Log, &format!("WARN cpu_http={}% workers busy", 90 + s)).with_attr("level", "warn"));
+            records.push(
+                rec(
+                    10 + s,
+                    &format!("2019-07-02T13:42:{:02}Z", 20 + s * 2),
+                    Kind::Log,
+                    &format!("WARN cpu_http={}% workers busy", 90 + s),
+                )
+                .with_attr("level", "warn"),
+            );
         }
-        records.push(rec(40, "2019-07-02T13:45:08Z", Kind::Page, "WAF synthetic test failure").with_attr("alert", "WAF synthetic test failure"));
-        records.push(rec(41, "2019-07-02T13:46:04Z", Kind::Acknowledge, "Acknowledged.").with_attr("incident", "WAF synthetic test failure"));
+        records.push(
+            rec(40, "2019-07-02T13:45:08Z", Kind::Page, "WAF synthetic test failure")
+                .with_attr("alert", "WAF synthetic test failure"),
+        );
+        records.push(
+            rec(41, "2019-07-02T13:46:04Z", Kind::Acknowledge, "Acknowledged.")
+                .with_attr("incident", "WAF synthetic test failure"),
+        );
         let (m, records) = moments(records, &Facts::default());
         let s = m.first_signal.unwrap();
         assert_eq!(s.time.to_string(), "2019-07-02T13:42:20Z");
@@ -499,7 +438,8 @@ mod tests {
     #[test]
     fn known_moments_from_the_config_win() {
         let records = vec![rec(1, "2024-10-08T14:51:10Z", Kind::Acknowledge, "Acknowledged.")];
-        let f = Facts { moments: vec![("resolved".into(), "2024-10-08T16:00:00Z".parse().unwrap())], ..Facts::default() };
+        let f =
+            Facts { moments: vec![("resolved".into(), "2024-10-08T16:00:00Z".parse().unwrap())], ..Facts::default() };
         let (m, _) = moments(records, &f);
         let r = m.resolved.unwrap();
         assert_eq!(r.basis, "stated in incident.toml");

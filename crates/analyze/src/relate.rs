@@ -8,78 +8,13 @@ use debrief_model::Record;
 
 /// Words too common in alert names to tie an alert to an incident.
 const GENERIC: &[&str] = &[
-    "alert",
-    "alerts",
-    "firing",
-    "resolved",
-    "triggered",
-    "warning",
-    "critical",
-    "error",
-    "errors",
-    "rate",
-    "ratio",
-    "high",
-    "down",
-    "target",
-    "targets",
-    "api",
-    "service",
-    "server",
-    "prod",
-    "production",
-    "latency",
-    "pending",
-    "failure",
-    "failing",
-    "failed",
-    "check",
-    "probe",
-    "test",
-    "tests",
-    "http",
-    "https",
-    "status",
-    "incident",
-    "above",
-    "below",
-    "threshold",
-    "health",
-    "healthy",
-    "unhealthy",
-    "low",
-    "the",
-    "and",
-    "for",
-    "from",
-    "with",
-    "through",
-    "usage",
-    "percent",
-    "total",
-    "count",
-    "time",
-    "timeout",
-    "timeouts",
-    "monitor",
-    "monitoring",
-    "node",
-    "nodes",
-    "pods",
-    "pod",
-    "instance",
-    "instances",
-    "job",
-    "jobs",
-    "notified",
-    "acknowledged",
-    "elevated",
-    "global",
-    "team",
-    "namespace",
-    "cluster",
-    "east",
-    "west",
+    "alert", "alerts", "firing", "resolved", "triggered", "warning", "critical", "error", "errors", "rate", "ratio",
+    "high", "down", "target", "targets", "api", "service", "server", "prod", "production", "latency", "pending",
+    "failure", "failing", "failed", "check", "probe", "test", "tests", "http", "https", "status", "incident", "above",
+    "below", "threshold", "health", "healthy", "unhealthy", "low", "the", "and", "for", "from", "with", "through",
+    "usage", "percent", "total", "count", "time", "timeout", "timeouts", "monitor", "monitoring", "node", "nodes",
+    "pods", "pod", "instance", "instances", "job", "jobs", "notified", "acknowledged", "elevated", "global", "team",
+    "namespace", "cluster", "east", "west",
 ];
 
 /// The words that name the incident.
@@ -99,8 +34,7 @@ pub fn words(text: &str) -> Vec<String> {
             let hump = c.is_uppercase()
                 && i > 0
                 && (chars[i - 1].is_lowercase()
-                    || chars.get(i + 1).is_some_and(|n| n.is_lowercase())
-                        && chars[i - 1].is_uppercase());
+                    || chars.get(i + 1).is_some_and(|n| n.is_lowercase()) && chars[i - 1].is_uppercase());
             if hump && !cur.is_empty() {
                 out.push(std::mem::take(&mut cur));
             }
@@ -121,8 +55,7 @@ fn telling(w: &str) -> bool {
 
 impl Vocabulary {
     pub fn add(&mut self, text: &str) {
-        self.words
-            .extend(words(text).into_iter().filter(|w| telling(w)));
+        self.words.extend(words(text).into_iter().filter(|w| telling(w)));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -141,9 +74,7 @@ impl Vocabulary {
         if text.is_empty() {
             text.push_str(r.summary.as_deref().unwrap_or(&r.text));
         }
-        words(&text)
-            .iter()
-            .any(|w| telling(w) && self.words.contains(w))
+        words(&text).iter().any(|w| telling(w) && self.words.contains(w))
     }
 }
 
@@ -153,14 +84,8 @@ mod tests {
 
     #[test]
     fn camel_case_splits() {
-        assert_eq!(
-            words("CheckoutDBPoolPending"),
-            ["checkout", "db", "pool", "pending"]
-        );
-        assert_eq!(
-            words("inc-2047-checkout-timeouts"),
-            ["inc", "2047", "checkout", "timeouts"]
-        );
+        assert_eq!(words("CheckoutDBPoolPending"), ["checkout", "db", "pool", "pending"]);
+        assert_eq!(words("inc-2047-checkout-timeouts"), ["inc", "2047", "checkout", "timeouts"]);
     }
 
     #[test]
@@ -169,9 +94,7 @@ mod tests {
         v.add("Checkout timing out / elevated 5xx on POST /api/v1/checkout");
         v.add("checkout-api");
         let pool = Record::default().with_attr("alert", "CheckoutDBPoolPending");
-        let target = Record::default()
-            .with_attr("alert", "TargetDown")
-            .with_attr("service", "recommendations-api");
+        let target = Record::default().with_attr("alert", "TargetDown").with_attr("service", "recommendations-api");
         assert!(v.relates(&pool));
         assert!(!v.relates(&target));
     }

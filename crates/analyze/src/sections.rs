@@ -1,11 +1,10 @@
 //! The findings of each review section, drawn from the moments and the timeline.
 
-use debrief_model::{ActionCategory, Confidence, Event, Kind, Question, Record};
+use debrief_model::{ActionCategory, Confidence, Event, Kind, Record};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::Facts;
 use crate::moments::{Moment, Moments, find_moments};
-use crate::relate::Vocabulary;
 
 /// A statement with the records that support it.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,11 +16,21 @@ pub struct Item {
 
 impl Item {
     fn new(text: impl Into<String>, records: Vec<usize>, confidence: Confidence) -> Self {
-        Self {
-            text: text.into(),
-            records,
-            confidence,
-        }
+        Self { text: text.into(), records, confidence }
+    }
+}
+
+/// An open question, with the evidence that would settle it and the records that raise it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ask {
+    pub question: String,
+    pub evidence_needed: String,
+    pub records: Vec<usize>,
+}
+
+impl Ask {
+    fn new(question: impl Into<String>, evidence_needed: impl Into<String>, records: Vec<usize>) -> Self {
+        Self { question: question.into(), evidence_needed: evidence_needed.into(), records }
     }
 }
 
@@ -43,6 +52,16 @@ impl FactorGroup {
             Self::ToolingAndObservability => "Tooling and observability",
         }
     }
+
+    /// The contract's name for the group.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Technical => "technical",
+            Self::Process => "process",
+            Self::PeopleAndCommunication => "people_and_communication",
+            Self::ToolingAndObservability => "tooling_and_observability",
+        }
+    }
 }
 
 /// Everything the writer needs, each item pointing at records.
@@ -58,7 +77,9 @@ pub struct Analysis {
     pub went_well: Vec<Item>,
     pub went_poorly: Vec<Item>,
     pub actions: Vec<(ActionCategory, Item)>,
-    pub questions: Vec<Question>,
+    pub questions: Vec<Ask>,
+    /// The records of changes that preceded impact, nearest first.
+    pub changes: Vec<Vec<usize>>,
 }
 
 fn minutes(d: SignedDuration) -> i64 {
@@ -77,26 +98,43 @@ fn text_of(records: &[Record], e: &Event) -> String {
     debrief_timeline::display_text(&records[e.records[0]])
 }
 
+fn first_of(m: &Moment) -> Vec<usize> {
+    m.records.iter().copied().take(1).collect()
+}
+
+fn is_metric(r: &Record) -> bool {
+    r.attr("series").is_some()
+}
+
+/// The span of the incident the sections speak of: a day before the first engagement to
+/// a few hours after the resolution.
+struct Window {
+    start: Option<Timestamp>,
+    end: Option<Timestamp>,
+}
+
+impl Window {
+    fn contains(&self, e: &Event) -> bool {
+        e.when.utc.is_some_and(|t| self.start.is_none_or(|s| t >= s) && self.end.is_none_or(|x| t <= x))
+    }
+}
+
 /// Analyzes the incident.
 pub fn analyze(records: &[Record], events: &[Event], facts: &Facts) -> Analysis {
     let moments = find_moments(records, events, facts);
-    let mut a = Analysis {
-        moments,
-        ..Analysis::default()
-    };
+    let mut a = Analysis { moments, ..Analysis::default() };
     let m = a.moments.clone();
-    let window_start = m.engaged.map(|t| t - SignedDuration::from_hours(24));
-    let in_window = |e: &Event| {
-        e.when
-            .utc
-            .is_some_and(|t| window_start.is_none_or(|w| t >= w))
+    let window = Window {
+        start: m.engaged.map(|t| t - SignedDuration::from_hours(24)),
+        end: m.resolved.as_ref().map(|r| r.time + SignedDuration::from_hours(2)),
     };
 
-    summary(&mut a, records, events, facts, &m);
     changes(&mut a, records, events, &m);
-    detection(&mut a, records, events, facts, &m);
+    summary(&mut a, records, facts, &m);
+    impact(&mut a, records, events, &m, &window);
+    detection(&mut a, records, events, &m);
 
-    for e in events.iter().filter(|e| in_window(e)) {
+    for e in events.iter().filter(|e| window.contains(e)) {
         let r = &records[e.records[0]];
         let who = role(r).map(|w| format!(" ({w})")).unwrap_or_default();
         let at = e.when.utc.map(hhmm).unwrap_or_default();
@@ -115,72 +153,81 @@ pub fn analyze(records: &[Record], events: &[Event], facts: &Facts) -> Analysis 
         }
     }
     if !a.hypotheses.is_empty() {
-        a.questions.push(Question {
-            question: format!("Which of the {} hypotheses raised during the incident were confirmed, and which rejected?", a.hypotheses.len()),
-            evidence_needed: "the responders' conclusion for each, with the data that settled it".into(),
-        });
+        a.questions.push(Ask::new(
+            format!(
+                "Which of the {} hypotheses raised during the incident were confirmed, and which rejected?",
+                a.hypotheses.len()
+            ),
+            "the responders' conclusion for each, with the data that settled it",
+            Vec::new(),
+        ));
     }
 
-    went_well_and_poorly(&mut a, records, events, &m);
+    silenced_alerts(&mut a, records, events, &window);
+    went_well_and_poorly(&mut a, events, &m);
     actions(&mut a, records, events, &m);
     unknown_moments(&mut a, &m);
+    raised_in_notes(&mut a, records);
     a
 }
 
-fn summary(a: &mut Analysis, records: &[Record], events: &[Event], facts: &Facts, m: &Moments) {
+fn summary(a: &mut Analysis, records: &[Record], facts: &Facts, m: &Moments) {
     let title = facts.title.clone().or_else(|| {
-        m.detected.as_ref().map(|d| {
-            debrief_timeline::display_text(&records[d.records.first().copied().unwrap_or(0)])
-        })
+        m.detected.as_ref().and_then(|d| d.records.first()).map(|&i| debrief_timeline::display_text(&records[i]))
     });
     if let (Some(title), Some(d)) = (title, &m.detected) {
         a.summary.push(Item::new(
             format!("{title}: detected at {} ({}).", hhmm(d.time), d.basis),
-            d.records.iter().copied().take(1).collect(),
+            first_of(d),
             Confidence::Confirmed,
         ));
     }
     if let Some(s) = &m.impact_start {
         let until = m.mitigated.as_ref().map_or_else(
-            || "its end is not established by the evidence".to_string(),
-            |x| {
-                format!(
-                    "it was mitigated at {} after {} min",
-                    hhmm(x.time),
-                    minutes(x.time.duration_since(s.time))
-                )
-            },
+            || "when it stopped is not established by the evidence".to_string(),
+            |x| format!("it was mitigated at {} after {} min", hhmm(x.time), minutes(x.time.duration_since(s.time))),
         );
-        let mut recs: Vec<usize> = s.records.iter().copied().take(1).collect();
-        recs.extend(
-            m.mitigated
-                .iter()
-                .flat_map(|x| x.records.iter().copied().take(1)),
-        );
+        let mut recs = first_of(s);
+        recs.extend(m.mitigated.iter().flat_map(first_of));
         a.summary.push(Item::new(
             format!("User-facing impact began at {}; {until}.", hhmm(s.time)),
             recs,
             Confidence::Likely,
         ));
     }
+    if let Some(first) = a.changes.first()
+        && let Some(s) = m.impact_start.as_ref().or(m.first_signal.as_ref())
+        && let Some(t) = records[first[0]].when.utc
+    {
+        a.summary.push(Item::new(
+            format!(
+                "A change ({}) preceded the impact by {} min; whether it caused it is for the review to confirm.",
+                debrief_timeline::display_text(&records[first[0]]),
+                minutes(s.time.duration_since(t))
+            ),
+            vec![first[0]],
+            Confidence::Unverified,
+        ));
+    }
     if let Some(r) = &m.resolved {
         a.summary.push(Item::new(
             format!("The incident was declared resolved at {}.", hhmm(r.time)),
-            r.records.iter().copied().take(1).collect(),
+            first_of(r),
             Confidence::Confirmed,
         ));
     }
-    let _ = events;
 }
 
-/// Changes before impact, nearest first: correlation, not cause.
+/// Whether a change record comes from a system of record (a deploy, a merge, a flag
+/// audit, a CI log), not from a chat message that mentions a rollout.
+fn from_change_system(r: &Record) -> bool {
+    r.attr("rule").is_none_or(|rule| rule.starts_with("log-"))
+}
+
+/// Changes before impact, nearest first, grouped when they are steps of one rollout:
+/// correlation, not cause.
 fn changes(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments) {
-    let Some(anchor) = m
-        .impact_start
-        .as_ref()
-        .or(m.first_signal.as_ref())
-        .or(m.detected.as_ref())
-        .map(|x| x.time)
+    let Some(anchor) = m.impact_start.as_ref().or(m.first_signal.as_ref()).or(m.detected.as_ref()).map(|x| x.time)
     else {
         return;
     };
@@ -188,39 +235,114 @@ fn changes(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments) 
         .iter()
         .filter(|e| {
             e.kind == Kind::Change
-                && e.when.utc.is_some_and(|t| {
-                    t <= anchor && anchor.duration_since(t) <= SignedDuration::from_hours(24)
-                })
+                && from_change_system(&records[e.records[0]])
+                && e.when.utc.is_some_and(|t| t <= anchor && anchor.duration_since(t) <= SignedDuration::from_hours(24))
         })
         .collect();
     before.sort_by_key(|e| std::cmp::Reverse(e.when.utc));
-    for e in before.iter().take(5) {
-        let t = e.when.utc.unwrap_or(anchor);
-        let mins = minutes(anchor.duration_since(t));
+    // Steps less than ten minutes apart are one rollout.
+    let mut groups: Vec<Vec<&Event>> = Vec::new();
+    for e in before {
+        match groups.last_mut() {
+            Some(g)
+                if g.last()
+                    .and_then(|l| l.when.utc)
+                    .zip(e.when.utc)
+                    .is_some_and(|(l, t)| l.duration_since(t) <= SignedDuration::from_mins(10)) =>
+            {
+                g.push(e);
+            }
+            _ => groups.push(vec![e]),
+        }
+    }
+    for g in groups.iter().take(4) {
+        let earliest = g.last().and_then(|e| e.when.utc).unwrap_or(anchor);
+        let mins = minutes(anchor.duration_since(earliest));
+        let steps: Vec<String> = g.iter().rev().take(4).map(|e| text_of(records, e)).collect();
+        let recs: Vec<usize> = g.iter().rev().map(|e| e.records[0]).collect();
+        let what = steps.join("; ");
         a.factors.push((
             FactorGroup::Technical,
             Item::new(
                 format!(
-                    "Change at {}: {} — preceded impact by {mins} min. This is a correlation, not an established cause.",
-                    hhmm(t),
-                    text_of(records, e)
+                    "Change at {}: {what} — preceded impact by {mins} min. This is a correlation, not an established cause.",
+                    hhmm(earliest)
                 ),
-                e.records.clone(),
+                recs.clone(),
                 Confidence::Unverified,
             ),
         ));
-        a.questions.push(Question {
-            question: format!("Did the change at {} ({}) cause the impact?", hhmm(t), text_of(records, e)),
-            evidence_needed: "error rates before and after the change on the affected hosts, or the effect of reverting it".into(),
-        });
+        a.questions.push(Ask::new(
+            format!("Did the change at {} ({}) cause the impact?", hhmm(earliest), steps[0]),
+            "error rates before and after the change on the hosts it reached, or the effect of reverting it",
+            vec![recs[0]],
+        ));
+        a.changes.push(recs);
     }
 }
 
-fn detection(a: &mut Analysis, records: &[Record], events: &[Event], facts: &Facts, m: &Moments) {
-    let mut vocab = Vocabulary::default();
-    if let Some(t) = &facts.title {
-        vocab.add(t);
+fn impact(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments, window: &Window) {
+    if let (Some(s), Some(x)) = (&m.impact_start, &m.mitigated) {
+        let mut recs = first_of(s);
+        recs.extend(first_of(x));
+        a.impact.push(Item::new(
+            format!(
+                "Users were affected for about {} min, from {} to {}.",
+                minutes(x.time.duration_since(s.time)),
+                hhmm(s.time),
+                hhmm(x.time)
+            ),
+            recs,
+            Confidence::Likely,
+        ));
     }
+    // User-facing metrics that moved, with their peaks.
+    for e in events.iter().filter(|e| window.contains(e) && e.kind == Kind::Signal) {
+        let r = &records[e.records[0]];
+        if is_metric(r) && r.summary.is_some() && r.attr("series").is_some_and(crate::moments::impact_named) {
+            a.impact.push(Item::new(debrief_timeline::display_text(r), vec![e.records[0]], Confidence::Confirmed));
+        }
+    }
+    // Server errors answered to requests.
+    let errors: Vec<usize> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.attr("http_status").and_then(|s| s.parse::<u16>().ok()).is_some_and(|s| s >= 500)
+                && r.when.utc.is_some_and(|t| window.start.is_none_or(|s| t >= s) && window.end.is_none_or(|x| t <= x))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if let (Some(&first), Some(&last)) = (errors.first(), errors.last()) {
+        a.impact.push(Item::new(
+            format!("{} requests answered with a server error (5xx) in the logs.", errors.len()),
+            vec![first, last],
+            Confidence::Confirmed,
+        ));
+    }
+    // Customers and support.
+    let reports: Vec<&Event> = events
+        .iter()
+        .filter(|e| window.contains(e) && e.kind == Kind::CustomerImpact)
+        .filter(|e| {
+            let r = &records[e.records[0]];
+            r.attr("channel") == Some("email") || role(r).is_some()
+        })
+        .collect();
+    for e in reports.iter().take(5) {
+        let at = e.when.utc.map(hhmm).unwrap_or_default();
+        a.impact.push(Item::new(format!("{at}: {}", text_of(records, e)), e.records.clone(), Confidence::Confirmed));
+    }
+    if a.impact.is_empty() {
+        a.questions.push(Ask::new(
+            "How many users were affected, and how?",
+            "request logs with status codes, an error-rate metric, or support ticket counts",
+            Vec::new(),
+        ));
+    }
+}
+
+fn detection(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments) {
     if let Some(d) = &m.detected {
         a.detection.push(Item::new(
             format!("Detected at {} — {}.", hhmm(d.time), d.basis),
@@ -239,20 +361,17 @@ fn detection(a: &mut Analysis, records: &[Record], events: &[Event], facts: &Fac
         }
     }
     let Some(engaged) = m.engaged else { return };
-    let from = engaged - SignedDuration::from_hours(24);
+    let from = engaged - SignedDuration::from_hours(6);
+    let until = m.resolved.as_ref().map_or(engaged + SignedDuration::from_hours(6), |r| r.time);
     let alerts: Vec<&Event> = events
         .iter()
-        .filter(|e| e.kind == Kind::Alert && e.when.utc.is_some_and(|t| t >= from))
+        .filter(|e| e.kind == Kind::Alert && e.when.utc.is_some_and(|t| t >= from && t <= until))
         .collect();
     for e in alerts.iter().take(12) {
         let n = e.records.len();
+        let notes = if n > 1 { format!(" ({n} notifications or sources)") } else { String::new() };
         a.detection.push(Item::new(
-            format!(
-                "Alert at {}: {} ({n} record{})",
-                e.when.utc.map(hhmm).unwrap_or_default(),
-                text_of(records, e),
-                if n == 1 { "" } else { "s" }
-            ),
+            format!("Alert at {}: {}{notes}", e.when.utc.map(hhmm).unwrap_or_default(), text_of(records, e)),
             e.records.clone(),
             Confidence::Confirmed,
         ));
@@ -268,95 +387,96 @@ fn detection(a: &mut Analysis, records: &[Record], events: &[Event], facts: &Fac
                     hhmm(s.time),
                     minutes(d.time.duration_since(s.time))
                 ),
-                s.records
-                    .iter()
-                    .copied()
-                    .take(1)
-                    .chain(d.records.iter().copied().take(1))
-                    .collect(),
+                first_of(s).into_iter().chain(first_of(d)).collect(),
+                Confidence::Likely,
+            ),
+        ));
+    }
+    // The detecting alert did not page until later.
+    if let (Some(d), Some(page)) =
+        (&m.detected, events.iter().find(|e| e.kind == Kind::Page && e.when.utc.is_some_and(|t| t >= from)))
+        && let Some(pt) = page.when.utc
+        && pt.duration_since(d.time) > SignedDuration::from_mins(5)
+        && !d.basis.contains("person")
+    {
+        a.factors.push((
+            FactorGroup::ToolingAndObservability,
+            Item::new(
+                format!(
+                    "The first related alert fired at {}, but the first page went out at {}, {} min later.",
+                    hhmm(d.time),
+                    hhmm(pt),
+                    minutes(pt.duration_since(d.time))
+                ),
+                first_of(d).into_iter().chain(page.records.iter().copied().take(1)).collect(),
                 Confidence::Likely,
             ),
         ));
     }
 }
 
-fn went_well_and_poorly(a: &mut Analysis, _records: &[Record], events: &[Event], m: &Moments) {
+/// Alerts silenced or muted while the incident ran.
+fn silenced_alerts(a: &mut Analysis, records: &[Record], events: &[Event], window: &Window) {
+    for e in events.iter().filter(|e| window.contains(e)) {
+        let r = &records[e.records[0]];
+        let lower = r.text.to_ascii_lowercase();
+        if !(lower.contains("silenced") || lower.contains("muted") || lower.contains("silence ")) {
+            continue;
+        }
+        let at = e.when.utc.map(hhmm).unwrap_or_default();
+        a.factors.push((
+            FactorGroup::ToolingAndObservability,
+            Item::new(
+                format!("An alert was silenced during the incident ({at}): {}", text_of(records, e)),
+                e.records.clone(),
+                Confidence::Likely,
+            ),
+        ));
+        a.actions.push((
+            ActionCategory::Monitoring,
+            Item::new(
+                format!("Review the alert silenced at {at}: make it precise enough that responders keep it on during an incident, instead of muting it"),
+                e.records.clone(),
+                Confidence::Likely,
+            ),
+        ));
+        break;
+    }
+}
+
+fn went_well_and_poorly(a: &mut Analysis, events: &[Event], m: &Moments) {
     let pair = |x: &Option<Moment>, y: &Option<Moment>| -> Option<(i64, Vec<usize>)> {
         let (x, y) = (x.as_ref()?, y.as_ref()?);
-        let recs = x
-            .records
-            .iter()
-            .copied()
-            .take(1)
-            .chain(y.records.iter().copied().take(1))
-            .collect();
-        Some((minutes(y.time.duration_since(x.time)), recs))
+        Some((minutes(y.time.duration_since(x.time)), first_of(x).into_iter().chain(first_of(y)).collect()))
     };
     if let Some((mins, recs)) = pair(&m.detected, &m.acknowledged) {
-        let item = Item::new(
-            format!("Time to acknowledge: {mins} min."),
-            recs,
-            Confidence::Confirmed,
-        );
-        if mins <= 5 {
-            a.went_well.push(item)
-        } else {
-            a.went_poorly.push(item)
-        }
+        let item = Item::new(format!("Time to acknowledge: {mins} min."), recs, Confidence::Confirmed);
+        if mins <= 5 { a.went_well.push(item) } else { a.went_poorly.push(item) }
     }
     if let Some((mins, recs)) = pair(&m.impact_start, &m.detected) {
-        let item = Item::new(
-            format!("Time to detect: {mins} min after impact began."),
-            recs,
-            Confidence::Likely,
-        );
-        if mins <= 5 {
-            a.went_well.push(item)
-        } else {
-            a.went_poorly.push(item)
-        }
+        let item = Item::new(format!("Time to detect: {mins} min after impact began."), recs, Confidence::Likely);
+        if mins <= 5 { a.went_well.push(item) } else { a.went_poorly.push(item) }
     }
     if let Some((mins, recs)) = pair(&m.impact_start, &m.mitigated) {
-        let item = Item::new(
-            format!("Time to mitigate: {mins} min after impact began."),
-            recs,
-            Confidence::Likely,
-        );
-        if mins <= 30 {
-            a.went_well.push(item)
-        } else {
-            a.went_poorly.push(item)
-        }
+        let item = Item::new(format!("Time to mitigate: {mins} min after impact began."), recs, Confidence::Likely);
+        if mins <= 30 { a.went_well.push(item) } else { a.went_poorly.push(item) }
     }
-    if let Some(e) = events.iter().find(|e| {
-        e.kind == Kind::Escalation
-            && m.acknowledged.as_ref().is_some_and(|k| {
-                e.when
-                    .utc
-                    .is_some_and(|t| t > k.time + SignedDuration::from_mins(15))
-            })
-    }) && let (Some(k), Some(t)) = (&m.acknowledged, e.when.utc)
+    if let Some(k) = &m.acknowledged
+        && let Some(e) = events.iter().find(|e| {
+            e.kind == Kind::Escalation && e.when.utc.is_some_and(|t| t > k.time + SignedDuration::from_mins(15))
+        })
+        && let Some(t) = e.when.utc
     {
         a.went_poorly.push(Item::new(
-            format!(
-                "Escalation came {} min after acknowledgement.",
-                minutes(t.duration_since(k.time))
-            ),
+            format!("Escalation came {} min after acknowledgement.", minutes(t.duration_since(k.time))),
             e.records.clone(),
             Confidence::Likely,
         ));
     }
     if a.hypotheses.len() >= 3 {
         a.went_poorly.push(Item::new(
-            format!(
-                "{} hypotheses were raised before the cause was found.",
-                a.hypotheses.len()
-            ),
-            a.hypotheses
-                .iter()
-                .flat_map(|h| h.records.iter().copied().take(1))
-                .take(3)
-                .collect(),
+            format!("{} hypotheses were raised before the cause was found.", a.hypotheses.len()),
+            a.hypotheses.iter().flat_map(|h| h.records.iter().copied().take(1)).take(3).collect(),
             Confidence::Likely,
         ));
     }
@@ -369,7 +489,7 @@ fn actions(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments) 
         a.actions.push((
             ActionCategory::Monitoring,
             Item::new(
-                "Add an alert on the user-facing symptom that was first reported by a person, with a burn-rate threshold on its error ratio",
+                "Add an alert on the user-facing symptom a person reported first, with a burn-rate threshold on its error ratio",
                 d.records.clone(),
                 Confidence::Likely,
             ),
@@ -386,21 +506,18 @@ fn actions(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments) 
                     "Alert on the signal that preceded detection by {} min: {what}",
                     minutes(d.time.duration_since(s.time))
                 ),
-                s.records.iter().copied().take(1).collect(),
+                first_of(s),
                 Confidence::Likely,
             ),
         ));
     }
-    if let Some((_, item)) = a
-        .factors
-        .iter()
-        .find(|(g, i)| *g == FactorGroup::Technical && i.text.starts_with("Change at"))
-    {
+    if let Some(change) = a.changes.first() {
+        let service = records[change[0]].attr("service").map(|s| format!(" of {s}")).unwrap_or_default();
         a.actions.push((
             ActionCategory::DeploymentSafety,
             Item::new(
-                "Gate the rollout of the change that preceded impact on the error and latency signals of the affected service, with automatic rollback",
-                item.records.clone(),
+                format!("Gate rollouts{service} on the error and latency signals that moved in this incident, with automatic rollback when they breach"),
+                change.clone(),
                 Confidence::Likely,
             ),
         ));
@@ -415,75 +532,65 @@ fn actions(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments) 
             ),
         ));
     }
-    if let Some(e) = events
-        .iter()
-        .find(|e| e.kind == Kind::Signal && e.records.len() >= 5)
-    {
+    if let Some(e) = events.iter().find(|e| e.kind == Kind::Signal && e.records.len() >= 5) {
         a.actions.push((
             ActionCategory::SystemDesign,
             Item::new(
-                format!("Make the service degrade gracefully under the failure behind this burst ({}×): {}", e.records.len(), text_of(records, e)),
+                format!(
+                    "Make the service degrade gracefully under the failure behind this burst ({}×): {}",
+                    e.records.len(),
+                    text_of(records, e)
+                ),
                 vec![e.records[0]],
                 Confidence::Unverified,
             ),
         ));
     }
-    if a.went_poorly
-        .iter()
-        .any(|i| i.text.starts_with("Escalation") || i.text.starts_with("Time to acknowledge"))
+    if let Some(i) =
+        a.went_poorly.iter().find(|i| i.text.starts_with("Escalation") || i.text.starts_with("Time to acknowledge"))
     {
-        let recs = a
-            .went_poorly
-            .iter()
-            .find(|i| i.text.starts_with("Escalation") || i.text.starts_with("Time to acknowledge"))
-            .map(|i| i.records.clone())
-            .unwrap_or_default();
         a.actions.push((
             ActionCategory::IncidentProcess,
-            Item::new("Set an escalation rule: page the next level automatically when the incident is not mitigated within a fixed time", recs, Confidence::Unverified),
+            Item::new(
+                "Set an escalation rule: page the next level automatically when the incident is not mitigated within a fixed time",
+                i.records.clone(),
+                Confidence::Unverified,
+            ),
         ));
     }
 }
 
 fn unknown_moments(a: &mut Analysis, m: &Moments) {
     let needs = [
-        (
-            "first signal",
-            m.first_signal.is_none(),
-            "error-level logs or metrics covering the time before detection",
-        ),
+        ("first signal", m.first_signal.is_none(), "error-level logs or metrics covering the time before detection"),
         (
             "impact start",
             m.impact_start.is_none(),
             "request logs with status codes, an error-rate metric, or the first customer report",
         ),
-        (
-            "detection",
-            m.detected.is_none(),
-            "the alert or pager log, or the first human report",
-        ),
-        (
-            "acknowledgement",
-            m.acknowledged.is_none(),
-            "the pager's acknowledgement, or the first responder message",
-        ),
-        (
-            "mitigation",
-            m.mitigated.is_none(),
-            "the error-rate metric or alert history covering the recovery",
-        ),
-        (
-            "resolution",
-            m.resolved.is_none(),
-            "the pager's resolve entry or the incident channel's closing message",
-        ),
+        ("detection", m.detected.is_none(), "the alert or pager log, or the first human report"),
+        ("acknowledgement", m.acknowledged.is_none(), "the pager's acknowledgement, or the first responder message"),
+        ("mitigation", m.mitigated.is_none(), "the error-rate metric or alert history covering the recovery"),
+        ("resolution", m.resolved.is_none(), "the pager's resolve entry or the incident channel's closing message"),
     ];
     for (name, unknown, evidence) in needs {
         if unknown {
-            a.questions.push(Question {
-                question: format!("When was the {name}? The artifacts do not establish it."),
-                evidence_needed: evidence.into(),
-            });
+            a.questions.push(Ask::new(
+                format!("When was the {name}? The artifacts do not establish it."),
+                evidence,
+                Vec::new(),
+            ));
+        }
+    }
+}
+
+/// Questions and to-dos the responders wrote down themselves.
+fn raised_in_notes(a: &mut Analysis, records: &[Record]) {
+    for (i, r) in records.iter().enumerate() {
+        if r.attr("section").is_some() && r.text.trim().len() > 3 {
+            let text = debrief_timeline::display_text(r);
+            let text = text.trim_start_matches(['-', '*', ' ']).to_string();
+            a.questions.push(Ask::new(text, "raised in the responders' notes; settle it in the review", vec![i]));
         }
     }
 }

@@ -46,9 +46,7 @@ impl DraftError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             Self::Redaction(_) => Some("fix the pattern under [redact] in incident.toml"),
-            Self::UnknownZone(_) => {
-                Some("use an IANA zone name such as Europe/Berlin, or PT, ET, CET, UTC")
-            }
+            Self::UnknownZone(_) => Some("use an IANA zone name such as Europe/Berlin, or PT, ET, CET, UTC"),
         }
     }
 }
@@ -66,33 +64,20 @@ pub struct Drafted {
 
 /// Drafts the review of `bundle`.
 pub fn draft(bundle: &Bundle, options: &Options) -> Result<Drafted, DraftError> {
-    let display = match options
-        .display_tz
-        .as_deref()
-        .or(bundle.config.timezone.as_deref())
-    {
+    let display = match options.display_tz.as_deref().or(bundle.config.timezone.as_deref()) {
         Some(name) => {
-            debrief_ingest::time::zone_named(name)
-                .ok_or_else(|| DraftError::UnknownZone(name.to_string()))?
-                .0
+            debrief_ingest::time::zone_named(name).ok_or_else(|| DraftError::UnknownZone(name.to_string()))?.0
         }
         None => "UTC".to_string(),
     };
     let mut ingested = debrief_ingest::ingest(bundle);
     // REDACT-PENDING
-    let report = PendingReport {
-        counts: std::collections::BTreeMap::new(),
-    };
+    let report = PendingReport { counts: std::collections::BTreeMap::new() };
     debrief_timeline::classify(&mut ingested.records);
     let events = debrief_timeline::build(&ingested.records);
     let mut review = writer::write(bundle, &ingested, &events, &display, &report.counts);
     writer::self_check(&mut review, bundle);
-    Ok(Drafted {
-        review,
-        ingested,
-        events,
-        pseudonyms: Vec::new(),
-    })
+    Ok(Drafted { review, ingested, events, pseudonyms: Vec::new() })
 }
 
 struct PendingReport {

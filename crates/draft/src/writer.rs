@@ -6,26 +6,17 @@ use std::collections::{BTreeMap, HashSet};
 use debrief_analyze::{Analysis, Facts, Item, Moment};
 use debrief_ingest::{Bundle, Ingested};
 use debrief_model::{
-    Action, Citation, Duration, Event, Finding, IncidentInfo, Metric, Metrics, Precision, Question,
-    Review, ReviewSource, SCHEMA, TimelineRow, Verification, quote_of,
+    Action, Citation, Duration, Event, Finding, IncidentInfo, Metric, Metrics, Precision, Question, Review,
+    ReviewSource, SCHEMA, TimelineRow, Verification, quote_of,
 };
 use jiff::{SignedDuration, Timestamp};
 
 /// The moments and durations with their definitions (DESIGN.md, "Metrics").
 pub const DEFINITIONS: &[(&str, &str)] = &[
-    (
-        "first_signal",
-        "earliest anomalous signal in any telemetry (error burst, metric excursion, pending alert)",
-    ),
-    (
-        "impact_start",
-        "earliest evidence of user-facing degradation",
-    ),
+    ("first_signal", "earliest anomalous signal in any telemetry (error burst, metric excursion, pending alert)"),
+    ("impact_start", "earliest evidence of user-facing degradation"),
     ("detected", "first alert firing or first human report"),
-    (
-        "acknowledged",
-        "first acknowledgement or responder engagement",
-    ),
+    ("acknowledged", "first acknowledgement or responder engagement"),
     ("mitigated", "first evidence that impact stopped"),
     ("resolved", "incident declared resolved"),
     ("time_to_detect", "detected − impact start"),
@@ -36,38 +27,16 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
 ];
 
 fn definition(name: &str) -> String {
-    DEFINITIONS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or("", |(_, d)| d)
-        .to_string()
+    DEFINITIONS.iter().find(|(n, _)| *n == name).map_or("", |(_, d)| d).to_string()
 }
 
 const EVIDENCE_NEEDED: &[(&str, &str)] = &[
-    (
-        "first_signal",
-        "error-level logs or metrics covering the time before detection",
-    ),
-    (
-        "impact_start",
-        "request logs with status codes, an error-rate metric, or the first customer report",
-    ),
-    (
-        "detected",
-        "the alert or pager log, or the first report by a person",
-    ),
-    (
-        "acknowledged",
-        "the pager's acknowledgement entry, or the first responder message",
-    ),
-    (
-        "mitigated",
-        "the error-rate metric or alert history covering the recovery",
-    ),
-    (
-        "resolved",
-        "the pager's resolve entry or the incident channel's closing message",
-    ),
+    ("first_signal", "error-level logs or metrics covering the time before detection"),
+    ("impact_start", "request logs with status codes, an error-rate metric, or the first customer report"),
+    ("detected", "the alert or pager log, or the first report by a person"),
+    ("acknowledged", "the pager's acknowledgement entry, or the first responder message"),
+    ("mitigated", "the error-rate metric or alert history covering the recovery"),
+    ("resolved", "the pager's resolve entry or the incident channel's closing message"),
 ];
 
 /// The longest quote a citation carries.
@@ -84,12 +53,7 @@ impl Writer<'_> {
         let r = self.ingested.records.get(i)?;
         let source = self.ingested.sources.get(r.span.source as usize)?;
         let quote = quote(&r.text)?;
-        Some(Citation::new(
-            &source.path,
-            r.span.line,
-            r.span.end_line,
-            quote,
-        ))
+        Some(Citation::new(&source.path, r.span.line, r.span.end_line, quote))
     }
 
     /// Citations of several records: the first of each source, and a burst's last line.
@@ -154,10 +118,7 @@ impl Writer<'_> {
                 precision: Precision::Unknown,
                 citations: Vec::new(),
                 definition: definition(name),
-                evidence_needed: EVIDENCE_NEEDED
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, e)| (*e).to_string()),
+                evidence_needed: EVIDENCE_NEEDED.iter().find(|(n, _)| *n == name).map(|(_, e)| (*e).to_string()),
                 basis: None,
             },
         }
@@ -167,15 +128,10 @@ impl Writer<'_> {
 /// The quote of a record's text: its first line, shortened, cut before any character
 /// outside the Basic Multilingual Plane (JSON sources escape those as surrogate pairs).
 fn quote(text: &str) -> Option<String> {
-    let cut = text
-        .find(|c: char| c as u32 > 0xFFFF)
-        .map_or(text, |i| &text[..i]);
+    let cut = text.find(|c: char| c as u32 > 0xFFFF).map_or(text, |i| &text[..i]);
     let q = quote_of(cut, QUOTE_CHARS);
     // A quote that is only substitutions says nothing checkable.
-    let literal: String = q
-        .split('‹')
-        .map(|p| p.split_once('›').map_or(p, |(_, rest)| rest))
-        .collect();
+    let literal: String = q.split('‹').map(|p| p.split_once('›').map_or(p, |(_, rest)| rest)).collect();
     (literal.trim().chars().count() >= 2).then_some(q)
 }
 
@@ -207,40 +163,20 @@ fn facts(bundle: &Bundle, ingested: &Ingested) -> Facts {
 /// that preceded it) to after the resolution.
 fn window(a: &Analysis, events: &[Event]) -> (Option<Timestamp>, Option<Timestamp>) {
     let m = &a.moments;
-    let times: Vec<Timestamp> = [
-        &m.first_signal,
-        &m.impact_start,
-        &m.detected,
-        &m.acknowledged,
-        &m.mitigated,
-        &m.resolved,
-    ]
-    .into_iter()
-    .flatten()
-    .map(|x| x.time)
-    .collect();
+    let times: Vec<Timestamp> =
+        [&m.first_signal, &m.impact_start, &m.detected, &m.acknowledged, &m.mitigated, &m.resolved]
+            .into_iter()
+            .flatten()
+            .map(|x| x.time)
+            .collect();
     let earliest_change = a
         .factors
         .iter()
         .flat_map(|(_, i)| i.records.iter())
-        .filter_map(|&r| {
-            events
-                .iter()
-                .find(|e| e.records.contains(&r))
-                .and_then(|e| e.when.utc)
-        })
+        .filter_map(|&r| events.iter().find(|e| e.records.contains(&r)).and_then(|e| e.when.utc))
         .min();
-    let start = times
-        .iter()
-        .copied()
-        .chain(earliest_change)
-        .min()
-        .map(|t| t - SignedDuration::from_mins(30));
-    let end = times
-        .iter()
-        .copied()
-        .max()
-        .map(|t| t + SignedDuration::from_hours(2));
+    let start = times.iter().copied().chain(earliest_change).min().map(|t| t - SignedDuration::from_mins(30));
+    let end = times.iter().copied().max().map(|t| t + SignedDuration::from_hours(2));
     (start, end)
 }
 
@@ -269,35 +205,13 @@ pub(crate) fn write(
             (Some(f), Some(t)) => Some(t.time.duration_since(f.time).as_secs()),
             _ => None,
         };
-        (
-            name.to_string(),
-            Duration {
-                seconds,
-                definition: definition(name),
-            },
-        )
+        (name.to_string(), Duration { seconds, definition: definition(name) })
     };
     let durations = BTreeMap::from([
-        between(
-            "time_to_detect",
-            m.impact_start.as_ref(),
-            m.detected.as_ref(),
-        ),
-        between(
-            "time_to_acknowledge",
-            m.detected.as_ref(),
-            m.acknowledged.as_ref(),
-        ),
-        between(
-            "time_to_mitigate",
-            m.impact_start.as_ref(),
-            m.mitigated.as_ref(),
-        ),
-        between(
-            "time_to_resolve",
-            m.impact_start.as_ref(),
-            m.resolved.as_ref(),
-        ),
+        between("time_to_detect", m.impact_start.as_ref(), m.detected.as_ref()),
+        between("time_to_acknowledge", m.detected.as_ref(), m.acknowledged.as_ref()),
+        between("time_to_mitigate", m.impact_start.as_ref(), m.mitigated.as_ref()),
+        between("time_to_resolve", m.impact_start.as_ref(), m.resolved.as_ref()),
         between("signal_lead", m.first_signal.as_ref(), m.detected.as_ref()),
     ]);
 
@@ -320,11 +234,7 @@ pub(crate) fn write(
                 kind: e.kind.as_str().to_string(),
                 event: e.text.clone(),
                 citations,
-                actor: primary
-                    .actor
-                    .as_ref()
-                    .filter(|a| !a.bot)
-                    .map(|a| a.name.clone()),
+                actor: primary.actor.as_ref().filter(|a| !a.bot).map(|a| a.name.clone()),
             })
         })
         .collect();
@@ -343,13 +253,7 @@ pub(crate) fn write(
         findings.extend(items.iter().map(|i| w.finding(section, None, i)));
     }
     for (group, item) in &a.factors {
-        let g = match group {
-            debrief_analyze::FactorGroup::Technical => "technical",
-            debrief_analyze::FactorGroup::Process => "process",
-            debrief_analyze::FactorGroup::PeopleAndCommunication => "people_and_communication",
-            debrief_analyze::FactorGroup::ToolingAndObservability => "tooling_and_observability",
-        };
-        findings.push(w.finding("contributing_factors", Some(g), item));
+        findings.push(w.finding("contributing_factors", Some(group.key()), item));
     }
     let actions = a
         .actions
@@ -363,15 +267,21 @@ pub(crate) fn write(
         })
         .collect();
 
-    let mut questions = a.questions.clone();
+    let mut questions: Vec<Question> = a
+        .questions
+        .iter()
+        .map(|q| Question {
+            question: q.question.clone(),
+            evidence_needed: q.evidence_needed.clone(),
+            citations: w.cite_all(&q.records),
+        })
+        .collect();
     for s in &ingested.sources {
         if s.problems.iter().any(|p| p.message.contains("assumed")) {
             questions.push(Question {
-                question: format!(
-                    "In which time zone are the times in {} written? It was assumed.",
-                    s.path
-                ),
+                question: format!("In which time zone are the times in {} written? It was assumed.", s.path),
                 evidence_needed: "the author's zone, or `timezone` in incident.toml".into(),
+                citations: Vec::new(),
             });
         }
     }
@@ -418,13 +328,7 @@ pub(crate) fn write(
 /// Checks every citation against the bundle; removes what fails, and statements left
 /// with no evidence, listing them in `verification.dropped`.
 pub(crate) fn self_check(review: &mut Review, bundle: &Bundle) {
-    let text_of = |path: &str| {
-        bundle
-            .files
-            .iter()
-            .find(|f| f.path == path)
-            .map(|f| f.text.as_str())
-    };
+    let text_of = |path: &str| bundle.files.iter().find(|f| f.path == path).map(|f| f.text.as_str());
     let check = |c: &Citation| {
         let lines = debrief_verify::split_lines(text_of(&c.source).unwrap_or(""));
         let (l, e) = (c.line as usize, c.end_line as usize);
@@ -432,8 +336,7 @@ pub(crate) fn self_check(review: &mut Review, bundle: &Bundle) {
             && l >= 1
             && e >= l
             && e <= lines.len()
-            && debrief_verify::check_quote(&lines[l - 1..e].join("\n"), &c.quote)
-                == debrief_verify::Verdict::Ok
+            && debrief_verify::check_quote(&lines[l - 1..e].join("\n"), &c.quote) == debrief_verify::Verdict::Ok
     };
     let mut checked = 0;
     let mut dropped = Vec::new();
@@ -446,15 +349,8 @@ pub(crate) fn self_check(review: &mut Review, bundle: &Bundle) {
         }
         !cites.is_empty()
     };
-    review
-        .timeline
-        .retain_mut(|row| keep(&mut row.citations, &format!("timeline row {:?}", row.event)));
-    review.findings.retain_mut(|f| {
-        keep(
-            &mut f.citations,
-            &format!("{} finding {:?}", f.section, f.text),
-        )
-    });
+    review.timeline.retain_mut(|row| keep(&mut row.citations, &format!("timeline row {:?}", row.event)));
+    review.findings.retain_mut(|f| keep(&mut f.citations, &format!("{} finding {:?}", f.section, f.text)));
     for a in &mut review.actions {
         keep(&mut a.citations, &format!("action {:?}", a.text));
     }

@@ -1,9 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where a record sits in its source: 1-based lines, `end_line >= line`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 pub struct Span {
     /// Index of the source in the bundle's source list.
     pub source: u32,
@@ -13,19 +11,11 @@ pub struct Span {
 
 impl Span {
     pub fn line(source: u32, line: u32) -> Self {
-        Self {
-            source,
-            line,
-            end_line: line,
-        }
+        Self { source, line, end_line: line }
     }
 
     pub fn lines(source: u32, line: u32, end_line: u32) -> Self {
-        Self {
-            source,
-            line,
-            end_line: end_line.max(line),
-        }
+        Self { source, line, end_line: end_line.max(line) }
     }
 }
 
@@ -40,18 +30,8 @@ pub struct Citation {
 }
 
 impl Citation {
-    pub fn new(
-        source: impl Into<String>,
-        line: u32,
-        end_line: u32,
-        quote: impl Into<String>,
-    ) -> Self {
-        Self {
-            source: source.into(),
-            line,
-            end_line: end_line.max(line),
-            quote: quote.into(),
-        }
+    pub fn new(source: impl Into<String>, line: u32, end_line: u32, quote: impl Into<String>) -> Self {
+        Self { source: source.into(), line, end_line: end_line.max(line), quote: quote.into() }
     }
 }
 
@@ -63,19 +43,13 @@ impl Citation {
 /// assert_eq!(debrief_model::quote_of("key ‹secret:aws› tail", 6), "key");
 /// ```
 pub fn quote_of(text: &str, max: usize) -> String {
-    let first = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
     let mut out = String::new();
     let mut count = 0;
     let mut chars = first.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         if c == '‹' {
-            let end = first[i..]
-                .find('›')
-                .map_or(first.len(), |e| i + e + '›'.len_utf8());
+            let end = first[i..].find('›').map_or(first.len(), |e| i + e + '›'.len_utf8());
             let token = &first[i..end];
             let n = token.chars().count();
             if count + n > max {

@@ -4,9 +4,7 @@ use crate::{Citation, Span, When};
 
 /// What a record or a timeline event is. Adapters set the kinds their format states
 /// outright (a PagerDuty acknowledgement, an alert firing); analysis refines the rest.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Anomalous telemetry: an error-level log line or burst, a metric excursion.
@@ -87,19 +85,11 @@ pub struct Actor {
 
 impl Actor {
     pub fn person(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            id: None,
-            bot: false,
-        }
+        Self { name: name.into(), id: None, bot: false }
     }
 
     pub fn bot(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            id: None,
-            bot: true,
-        }
+        Self { name: name.into(), id: None, bot: true }
     }
 
     #[must_use]
@@ -137,15 +127,7 @@ pub struct Record {
 
 impl Record {
     pub fn new(span: Span, when: When, kind: Kind, text: impl Into<String>) -> Self {
-        Self {
-            when,
-            kind,
-            actor: None,
-            text: text.into(),
-            summary: None,
-            span,
-            attrs: Vec::new(),
-        }
+        Self { when, kind, actor: None, text: text.into(), summary: None, span, attrs: Vec::new() }
     }
 
     #[must_use]
@@ -162,19 +144,13 @@ impl Record {
 
     #[must_use]
     pub fn with_attr(mut self, key: &'static str, value: impl Into<String>) -> Self {
-        self.attrs.push(Attr {
-            key,
-            value: value.into(),
-        });
+        self.attrs.push(Attr { key, value: value.into() });
         self
     }
 
     /// The first value of attribute `key`.
     pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|a| a.key == key)
-            .map(|a| a.value.as_str())
+        self.attrs.iter().find(|a| a.key == key).map(|a| a.value.as_str())
     }
 
     pub fn set_attr(&mut self, key: &'static str, value: impl Into<String>) {

@@ -135,13 +135,8 @@ pub enum ActionCategory {
 }
 
 impl ActionCategory {
-    pub const ALL: [Self; 5] = [
-        Self::Monitoring,
-        Self::DeploymentSafety,
-        Self::Runbooks,
-        Self::SystemDesign,
-        Self::IncidentProcess,
-    ];
+    pub const ALL: [Self; 5] =
+        [Self::Monitoring, Self::DeploymentSafety, Self::Runbooks, Self::SystemDesign, Self::IncidentProcess];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -167,4 +162,7 @@ pub struct Action {
 pub struct Question {
     pub question: String,
     pub evidence_needed: String,
+    /// Where the question comes from, when the artifacts raise it (a note's to-do line).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub citations: Vec<Citation>,
 }

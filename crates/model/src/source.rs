@@ -14,19 +14,11 @@ pub struct Problem {
 
 impl Problem {
     pub fn at(line: u32, message: impl Into<String>) -> Self {
-        Self {
-            line: Some(line),
-            message: message.into(),
-            can_continue: true,
-        }
+        Self { line: Some(line), message: message.into(), can_continue: true }
     }
 
     pub fn whole(message: impl Into<String>) -> Self {
-        Self {
-            line: None,
-            message: message.into(),
-            can_continue: false,
-        }
+        Self { line: None, message: message.into(), can_continue: false }
     }
 
     #[must_use]
@@ -59,22 +51,14 @@ pub struct SourceFile {
 impl fmt::Debug for SourceFile {
     // The text may hold secrets: never print it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SourceFile")
-            .field("path", &self.path)
-            .field("size", &self.size)
-            .finish_non_exhaustive()
+        f.debug_struct("SourceFile").field("path", &self.path).field("size", &self.size).finish_non_exhaustive()
     }
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
-        Self {
-            path: path.into(),
-            size: text.len() as u64,
-            text,
-            problems: Vec::new(),
-        }
+        Self { path: path.into(), size: text.len() as u64, text, problems: Vec::new() }
     }
 
     /// Number of lines, counted the way citations count them (a final line without a

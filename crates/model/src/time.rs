@@ -2,9 +2,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// How exactly a time is known.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
     /// To the second or better, with a known offset.
@@ -61,12 +59,7 @@ impl When {
     }
 
     pub fn exact(utc: Timestamp) -> Self {
-        Self {
-            utc: Some(utc),
-            precision: Precision::Exact,
-            original: None,
-            basis: ZoneBasis::Explicit,
-        }
+        Self { utc: Some(utc), precision: Precision::Exact, original: None, basis: ZoneBasis::Explicit }
     }
 
     pub fn with_original(mut self, original: impl Into<String>) -> Self {

@@ -18,8 +18,7 @@ use debrief_model::Review;
 
 /// The review as pretty-printed JSON, ending in a newline.
 pub fn json(review: &Review) -> String {
-    let mut s =
-        serde_json::to_string_pretty(review).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s = serde_json::to_string_pretty(review).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -89,19 +89,13 @@ fn bullet(out: &mut Out, f: &Finding) {
 }
 
 fn unknown(out: &mut Out, what: &str, needed: &str) {
-    out.line(&format!(
-        "**Unknown** — {what}. Evidence that would settle it: {needed}."
-    ));
+    out.line(&format!("**Unknown** — {what}. Evidence that would settle it: {needed}."));
 }
 
 /// Renders the review as Markdown.
 pub fn markdown(r: &Review) -> String {
     let tz = TimeZone::get(&r.display_timezone).unwrap_or(TimeZone::UTC);
-    let mut out = Out {
-        s: String::new(),
-        tz,
-        zone: r.display_timezone.clone(),
-    };
+    let mut out = Out { s: String::new(), tz, zone: r.display_timezone.clone() };
     let title = r.incident.title.as_deref().unwrap_or("Untitled incident");
     match &r.incident.id {
         Some(id) => out.line(&format!("# Postmortem draft — {id}: {title}")),
@@ -153,25 +147,15 @@ pub fn markdown(r: &Review) -> String {
 
     out.line("## Detection and response");
     out.blank();
-    out.line(&format!(
-        "| Moment | {} | UTC | Evidence | Definition |",
-        out.zone
-    ));
+    out.line(&format!("| Moment | {} | UTC | Evidence | Definition |", out.zone));
     out.line("|---|---|---|---|---|");
     for (name, m) in r.metrics.named() {
         metric_row(&mut out, name, m);
     }
     out.blank();
     for (name, d) in &r.durations {
-        let v = d.seconds.map_or_else(
-            || "**Unknown**".to_string(),
-            |s| format!("{} min {} s", s / 60, s % 60),
-        );
-        out.line(&format!(
-            "- {}: {v} ({})",
-            name.replace('_', " "),
-            d.definition
-        ));
+        let v = d.seconds.map_or_else(|| "**Unknown**".to_string(), |s| format!("{} min {} s", s / 60, s % 60));
+        out.line(&format!("- {}: {v} ({})", name.replace('_', " "), d.definition));
     }
     out.blank();
     for f in findings(r, "detection") {
@@ -182,11 +166,7 @@ pub fn markdown(r: &Review) -> String {
     out.line("## Timeline");
     out.blank();
     if r.timeline.is_empty() {
-        unknown(
-            &mut out,
-            "no event in the artifacts has a time",
-            "timestamped chat, pager, alert or log records",
-        );
+        unknown(&mut out, "no event in the artifacts has a time", "timestamped chat, pager, alert or log records");
     } else {
         out.line(&format!("| {} | UTC | Event | Evidence |", out.zone));
         out.line("|---|---|---|---|");
@@ -195,16 +175,8 @@ pub fn markdown(r: &Review) -> String {
                 Some(t) => (out.local(t), utc(t)),
                 None => ("Unknown".into(), "Unknown".into()),
             };
-            let approx = if row.precision == debrief_model::Precision::Exact {
-                ""
-            } else {
-                " ~"
-            };
-            let who = row
-                .actor
-                .as_ref()
-                .map(|a| format!("{a}: "))
-                .unwrap_or_default();
+            let approx = if row.precision == debrief_model::Precision::Exact { "" } else { " ~" };
+            let who = row.actor.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
             let line = format!(
                 "| {local}{approx} | {u} | {} | {} |",
                 cell(&format!("{who}{}", row.event)),
@@ -233,7 +205,9 @@ pub fn markdown(r: &Review) -> String {
             .filter(|f| f.section == "contributing_factors" && f.group.as_deref() == Some(group))
             .collect();
         if items.is_empty() {
-            out.line("**Unknown** — nothing in the artifacts establishes a factor here; raise it in the review meeting.");
+            out.line(
+                "**Unknown** — nothing in the artifacts establishes a factor here; raise it in the review meeting.",
+            );
         }
         for f in items {
             bullet(&mut out, f);
@@ -251,21 +225,9 @@ pub fn markdown(r: &Review) -> String {
     }
 
     for (section, title, none) in [
-        (
-            "decision_points",
-            "Decision points",
-            "no decision is recorded in the artifacts",
-        ),
-        (
-            "went_well",
-            "What went well",
-            "nothing the evidence establishes",
-        ),
-        (
-            "went_poorly",
-            "What went poorly",
-            "nothing the evidence establishes",
-        ),
+        ("decision_points", "Decision points", "no decision is recorded in the artifacts"),
+        ("went_well", "What went well", "nothing the evidence establishes"),
+        ("went_poorly", "What went poorly", "nothing the evidence establishes"),
     ] {
         out.line(&format!("## {title}"));
         out.blank();
@@ -293,16 +255,8 @@ pub fn markdown(r: &Review) -> String {
         for a in items {
             let owner = a.owner.as_deref().unwrap_or("Unknown");
             let due = a.due.as_deref().unwrap_or("Unknown");
-            let status = if a.owner.is_some() && a.due.is_some() {
-                ""
-            } else {
-                " — not yet an action item"
-            };
-            out.line(&format!(
-                "- [ ] {} (owner: {owner}, due: {due}{status}) — {}",
-                a.text,
-                evidence(&a.citations)
-            ));
+            let status = if a.owner.is_some() && a.due.is_some() { "" } else { " — not yet an action item" };
+            out.line(&format!("- [ ] {} (owner: {owner}, due: {due}{status}) — {}", a.text, evidence(&a.citations)));
         }
         out.blank();
     }
@@ -313,10 +267,7 @@ pub fn markdown(r: &Review) -> String {
         out.line("- None found.");
     }
     for q in &r.questions {
-        out.line(&format!(
-            "- {} — _evidence needed:_ {}",
-            q.question, q.evidence_needed
-        ));
+        out.line(&format!("- {} — _evidence needed:_ {}", q.question, q.evidence_needed));
     }
     out.blank();
 
@@ -328,11 +279,7 @@ fn metric_row(out: &mut Out, name: &str, m: &Metric) {
     let label = name.replace('_', " ");
     match m.time {
         Some(t) => {
-            let approx = if m.precision == debrief_model::Precision::Exact {
-                ""
-            } else {
-                " ~"
-            };
+            let approx = if m.precision == debrief_model::Precision::Exact { "" } else { " ~" };
             let line = format!(
                 "| {label} | {}{approx} | {} | {} | {} |",
                 out.local(t),
@@ -364,26 +311,10 @@ fn appendix(out: &mut Out, r: &Review) {
         let problems = if s.problems.is_empty() {
             String::new()
         } else {
-            s.problems
-                .iter()
-                .take(3)
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-                + &if s.problems.len() > 3 {
-                    format!(" (+{} more)", s.problems.len() - 3)
-                } else {
-                    String::new()
-                }
+            s.problems.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                + &if s.problems.len() > 3 { format!(" (+{} more)", s.problems.len() - 3) } else { String::new() }
         };
-        out.line(&format!(
-            "| {} | {} | {} | {} | {} |",
-            code(&s.path),
-            s.format,
-            s.lines,
-            s.records,
-            cell(&problems)
-        ));
+        out.line(&format!("| {} | {} | {} | {} | {} |", code(&s.path), s.format, s.lines, s.records, cell(&problems)));
     }
     out.blank();
     if !r.skipped.is_empty() {
@@ -406,26 +337,15 @@ fn appendix(out: &mut Out, r: &Review) {
     out.line("### Metric definitions");
     out.blank();
     for (name, m) in r.metrics.named() {
-        out.line(&format!(
-            "- **{}**: {}",
-            name.replace('_', " "),
-            m.definition
-        ));
+        out.line(&format!("- **{}**: {}", name.replace('_', " "), m.definition));
     }
     for (name, d) in &r.durations {
-        out.line(&format!(
-            "- **{}**: {}",
-            name.replace('_', " "),
-            d.definition
-        ));
+        out.line(&format!("- **{}**: {}", name.replace('_', " "), d.definition));
     }
     out.blank();
     out.line("### Verification");
     out.blank();
-    out.line(&format!(
-        "- {} citations checked against the bundle.",
-        r.verification.checked
-    ));
+    out.line(&format!("- {} citations checked against the bundle.", r.verification.checked));
     for d in &r.verification.dropped {
         out.line(&format!("- Dropped: {d}"));
     }
@@ -460,9 +380,21 @@ mod tests {
     fn review() -> Review {
         Review {
             schema: SCHEMA.into(),
-            incident: IncidentInfo { id: Some("INC-1".into()), title: Some("Checkout | errors".into()), severity: None, services: vec![] },
+            incident: IncidentInfo {
+                id: Some("INC-1".into()),
+                title: Some("Checkout | errors".into()),
+                severity: None,
+                services: vec![],
+            },
             display_timezone: "America/Chicago".into(),
-            sources: vec![ReviewSource { path: "pagerduty/log_entries.json".into(), format: "pagerduty".into(), records: 3, problems: vec![], size: 10, lines: 40 }],
+            sources: vec![ReviewSource {
+                path: "pagerduty/log_entries.json".into(),
+                format: "pagerduty".into(),
+                records: 3,
+                problems: vec![],
+                size: 10,
+                lines: 40,
+            }],
             skipped: vec![SkippedFile { path: "core.bin".into(), reason: "binary file".into() }],
             metrics: Metrics {
                 first_signal: metric(None, ""),
@@ -472,7 +404,10 @@ mod tests {
                 mitigated: metric(None, ""),
                 resolved: metric(None, ""),
             },
-            durations: BTreeMap::from([("time_to_detect".into(), Duration { seconds: Some(386), definition: "detected − impact start".into() })]),
+            durations: BTreeMap::from([(
+                "time_to_detect".into(),
+                Duration { seconds: Some(386), definition: "detected − impact start".into() },
+            )]),
             timeline: vec![TimelineRow {
                 time: Some("2024-10-08T14:51:10Z".parse().unwrap()),
                 precision: Precision::Exact,
@@ -488,8 +423,18 @@ mod tests {
                 confidence: Confidence::Unverified,
                 citations: vec![cite(30, "Deploy checkout-api v2.31.0")],
             }],
-            actions: vec![Action { category: ActionCategory::Monitoring, text: "Alert on pool saturation".into(), owner: None, due: None, citations: vec![] }],
-            questions: vec![Question { question: "When did impact stop?".into(), evidence_needed: "error-rate metric".into() }],
+            actions: vec![Action {
+                category: ActionCategory::Monitoring,
+                text: "Alert on pool saturation".into(),
+                owner: None,
+                due: None,
+                citations: vec![],
+            }],
+            questions: vec![Question {
+                question: "When did impact stop?".into(),
+                evidence_needed: "error-rate metric".into(),
+                citations: vec![],
+            }],
             redaction: BTreeMap::from([("person".into(), 4)]),
             verification: Verification { checked: 4, dropped: vec![] },
         }

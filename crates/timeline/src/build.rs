@@ -46,9 +46,7 @@ pub fn build(records: &[Record]) -> Vec<Event> {
         if let Some((shape, gap)) = fold {
             let key = (r.span.source, shape);
             if let (Some(&e), Some(t)) = (bursts.get(&key), r.when.utc)
-                && last_seen
-                    .get(&e)
-                    .is_some_and(|&last| t.duration_since(last) <= gap)
+                && last_seen.get(&e).is_some_and(|&last| t.duration_since(last) <= gap)
             {
                 events[e].records.push(i);
                 last_seen.insert(e, t);
@@ -59,12 +57,7 @@ pub fn build(records: &[Record]) -> Vec<Event> {
                 last_seen.insert(events.len(), t);
             }
         }
-        events.push(Event {
-            when: r.when.clone(),
-            kind: r.kind,
-            text: display_text(r),
-            records: vec![i],
-        });
+        events.push(Event { when: r.when.clone(), kind: r.kind, text: display_text(r), records: vec![i] });
     }
 
     for e in &mut events {
@@ -151,18 +144,14 @@ fn merge_same_happening(events: Vec<Event>, records: &[Record]) -> Vec<Event> {
     let mut open: HashMap<String, usize> = HashMap::new();
     for e in events {
         let r = &records[e.records[0]];
-        let key = merge_key(r)
-            .or_else(|| (r.text.len() >= 24).then(|| format!("text:{}", r.text.trim())));
+        let key = merge_key(r).or_else(|| (r.text.len() >= 24).then(|| format!("text:{}", r.text.trim())));
         if let (Some(key), Some(t)) = (&key, e.when.utc)
             && let Some(&j) = open.get(key)
             && out[j].when.utc.is_some_and(|t0| {
                 let window = if key.starts_with("fire:") { RENOTIFY_WINDOW } else { MERGE_WINDOW };
                 t.duration_since(t0) <= window
             })
-            && !out[j]
-                .records
-                .iter()
-                .any(|&k| records[k].span.source == r.span.source && key.starts_with("text:"))
+            && !out[j].records.iter().any(|&k| records[k].span.source == r.span.source && key.starts_with("text:"))
         {
             let target = &mut out[j];
             target.records.extend(e.records);
@@ -189,16 +178,8 @@ pub fn display_text(r: &Record) -> String {
     if let Some(s) = &r.summary {
         return s.clone();
     }
-    let first = r
-        .text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
-    let decoded = first
-        .replace("&gt;", ">")
-        .replace("&lt;", "<")
-        .replace("&amp;", "&");
+    let first = r.text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let decoded = first.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&");
     shorten(&decoded, 200)
 }
 
@@ -242,49 +223,20 @@ mod tests {
     use super::*;
 
     fn rec(src: u32, line: u32, t: &str, kind: Kind, text: &str) -> Record {
-        Record::new(
-            Span::line(src, line),
-            When::exact(t.parse().unwrap()),
-            kind,
-            text,
-        )
+        Record::new(Span::line(src, line), When::exact(t.parse().unwrap()), kind, text)
     }
 
     #[test]
     fn same_alert_from_three_sources_is_one_row() {
         let records = vec![
-            rec(
-                0,
-                5,
-                "2024-10-08T14:49:31Z",
-                Kind::Alert,
-                "CheckoutErrorRate firing",
-            )
-            .with_attr("alert", "CheckoutErrorRate"),
-            rec(
-                1,
-                9,
-                "2024-10-08T14:49:33Z",
-                Kind::Page,
-                "[#4471] CheckoutErrorRate",
-            )
-            .with_attr("alert", "checkouterrorrate"),
-            rec(
-                2,
-                20,
-                "2024-10-08T14:49:40Z",
-                Kind::Alert,
-                "[FIRING:1] CheckoutErrorRate",
-            )
-            .with_attr("alert", "CheckoutErrorRate"),
-            rec(
-                2,
-                30,
-                "2024-10-08T15:30:00Z",
-                Kind::Alert,
-                "[FIRING:1] CheckoutErrorRate",
-            )
-            .with_attr("alert", "CheckoutErrorRate"),
+            rec(0, 5, "2024-10-08T14:49:31Z", Kind::Alert, "CheckoutErrorRate firing")
+                .with_attr("alert", "CheckoutErrorRate"),
+            rec(1, 9, "2024-10-08T14:49:33Z", Kind::Page, "[#4471] CheckoutErrorRate")
+                .with_attr("alert", "checkouterrorrate"),
+            rec(2, 20, "2024-10-08T14:49:40Z", Kind::Alert, "[FIRING:1] CheckoutErrorRate")
+                .with_attr("alert", "CheckoutErrorRate"),
+            rec(2, 30, "2024-10-08T15:30:00Z", Kind::Alert, "[FIRING:1] CheckoutErrorRate")
+                .with_attr("alert", "CheckoutErrorRate"),
         ];
         let events = build(&records);
         assert_eq!(events.len(), 2);
@@ -295,43 +247,14 @@ mod tests {
     #[test]
     fn like_error_lines_fold_into_a_burst() {
         let records = vec![
-            rec(
-                0,
-                1,
-                "2024-10-08T14:43:05Z",
-                Kind::Signal,
-                "charge timeout after 3012ms",
-            )
-            .with_attr("level", "error"),
-            rec(
-                0,
-                2,
-                "2024-10-08T14:43:09Z",
-                Kind::Signal,
-                "charge timeout after 2990ms",
-            )
-            .with_attr("level", "error"),
-            rec(0, 3, "2024-10-08T14:43:10Z", Kind::Signal, "pool exhausted")
-                .with_attr("level", "error"),
-            rec(
-                0,
-                4,
-                "2024-10-08T15:43:10Z",
-                Kind::Signal,
-                "charge timeout after 2990ms",
-            )
-            .with_attr("level", "error"),
+            rec(0, 1, "2024-10-08T14:43:05Z", Kind::Signal, "charge timeout after 3012ms").with_attr("level", "error"),
+            rec(0, 2, "2024-10-08T14:43:09Z", Kind::Signal, "charge timeout after 2990ms").with_attr("level", "error"),
+            rec(0, 3, "2024-10-08T14:43:10Z", Kind::Signal, "pool exhausted").with_attr("level", "error"),
+            rec(0, 4, "2024-10-08T15:43:10Z", Kind::Signal, "charge timeout after 2990ms").with_attr("level", "error"),
         ];
         let events = build(&records);
-        assert_eq!(
-            events.iter().map(|e| e.records.clone()).collect::<Vec<_>>(),
-            [vec![0, 1], vec![2], vec![3]]
-        );
-        assert!(
-            events[0].text.contains("2× until 14:43:09Z"),
-            "{}",
-            events[0].text
-        );
+        assert_eq!(events.iter().map(|e| e.records.clone()).collect::<Vec<_>>(), [vec![0, 1], vec![2], vec![3]]);
+        assert!(events[0].text.contains("2× until 14:43:09Z"), "{}", events[0].text);
     }
 
     #[test]
@@ -354,9 +277,6 @@ mod tests {
         let unknown = Record::new(Span::line(0, 2), When::unknown(), Kind::Decision, "when?");
         let early = rec(1, 1, "2024-10-08T14:00:00Z", Kind::Decision, "early");
         let events = build(&[late, unknown, early]);
-        assert_eq!(
-            events.iter().map(|e| e.text.as_str()).collect::<Vec<_>>(),
-            ["early", "late", "when?"]
-        );
+        assert_eq!(events.iter().map(|e| e.text.as_str()).collect::<Vec<_>>(), ["early", "late", "when?"]);
     }
 }

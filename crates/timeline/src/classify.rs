@@ -37,7 +37,7 @@ const RULES: &[(Kind, &str, &[&str])] = &[
     ]),
     (Kind::Decision, "decision", &[
         "decided", "decision", "let's ", "lets ", "plan:", "plan is", "we'll ", "we will ", "going to ",
-        "rather than", "instead of", "go with", "approved", "agreed", "calling it", "do it",
+        "rather than", "instead of", "go with", "approved", "agreed", "do it",
     ]),
     (Kind::Hypothesis, "hypothesis", &[
         "i think", "pretty sure", "maybe", "might be", "could be", "suspect", "looks like", "theory",
