@@ -37,7 +37,7 @@ pub struct Options {
 #[derive(Debug, thiserror::Error)]
 pub enum DraftError {
     #[error("incident.toml: {0}")]
-    Redaction(String),
+    Redaction(#[from] debrief_redact::RedactError),
     #[error("unknown time zone {0:?}")]
     UnknownZone(String),
 }
@@ -45,7 +45,7 @@ pub enum DraftError {
 impl DraftError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            Self::Redaction(_) => Some("fix the pattern under [redact] in incident.toml"),
+            Self::Redaction(e) => Some(e.hint()),
             Self::UnknownZone(_) => Some("use an IANA zone name such as Europe/Berlin, or PT, ET, CET, UTC"),
         }
     }
@@ -71,15 +71,11 @@ pub fn draft(bundle: &Bundle, options: &Options) -> Result<Drafted, DraftError> 
         None => "UTC".to_string(),
     };
     let mut ingested = debrief_ingest::ingest(bundle);
-    // REDACT-PENDING
-    let report = PendingReport { counts: std::collections::BTreeMap::new() };
+    let redactor = debrief_redact::Redactor::for_ingested(&bundle.config, &ingested)?;
+    let report = debrief_redact::redact_ingested(&mut ingested, &redactor);
     debrief_timeline::classify(&mut ingested.records);
     let events = debrief_timeline::build(&ingested.records);
     let mut review = writer::write(bundle, &ingested, &events, &display, &report.counts);
     writer::self_check(&mut review, bundle);
-    Ok(Drafted { review, ingested, events, pseudonyms: Vec::new() })
-}
-
-struct PendingReport {
-    counts: std::collections::BTreeMap<String, usize>,
+    Ok(Drafted { review, ingested, events, pseudonyms: redactor.pseudonyms() })
 }
