@@ -94,8 +94,15 @@ fn role(r: &Record) -> Option<&str> {
     r.actor.as_ref().filter(|a| !a.bot).map(|a| a.name.as_str())
 }
 
+/// What an event says: its record's summary, or its own words in quotation marks (a
+/// quotation of the evidence, not the review's words).
 fn text_of(records: &[Record], e: &Event) -> String {
-    debrief_timeline::display_text(&records[e.records[0]])
+    quoted(&records[e.records[0]])
+}
+
+fn quoted(r: &Record) -> String {
+    let text = debrief_timeline::display_text(r);
+    if r.summary.is_some() { text } else { format!("“{text}”") }
 }
 
 fn first_of(m: &Moment) -> Vec<usize> {
@@ -202,7 +209,7 @@ fn summary(a: &mut Analysis, records: &[Record], facts: &Facts, m: &Moments) {
         a.summary.push(Item::new(
             format!(
                 "A change ({}) preceded the impact by {} min; whether it caused it is for the review to confirm.",
-                debrief_timeline::display_text(&records[first[0]]),
+                quoted(&records[first[0]]),
                 minutes(s.time.duration_since(t))
             ),
             vec![first[0]],
@@ -498,7 +505,7 @@ fn actions(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments) 
     if let (Some(s), Some(d)) = (&m.first_signal, &m.detected)
         && d.time.duration_since(s.time) > SignedDuration::from_mins(5)
     {
-        let what = debrief_timeline::display_text(&records[s.records[0]]);
+        let what = quoted(&records[s.records[0]]);
         a.actions.push((
             ActionCategory::Monitoring,
             Item::new(

@@ -25,6 +25,8 @@ enum Command {
     Sources(SourcesArgs),
     /// Draft the postmortem of a bundle (a folder, .zip or .tar.gz)
     Draft(DraftArgs),
+    /// Check postmortems for blame, named people, vague or unowned actions, uncited timeline rows, missing sections
+    Lint(LintArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,6 +65,22 @@ struct DraftArgs {
     pseudonyms: Option<PathBuf>,
 }
 
+#[derive(Debug, clap::Args)]
+struct LintArgs {
+    /// Markdown postmortems to check
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    format: ListFormat,
+    /// A real name that must not appear (repeatable)
+    #[arg(long)]
+    name: Vec<String>,
+    /// Take the names of people from this incident.toml
+    #[arg(long)]
+    incident: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ListFormat {
     Text,
@@ -81,6 +99,7 @@ fn main() -> ExitCode {
         Command::Init(args) => commands::init::run(&args),
         Command::Sources(args) => commands::sources::run(&args),
         Command::Draft(args) => commands::draft::run(&args),
+        Command::Lint(args) => commands::lint::run(&args),
     };
     match result {
         Ok(code) => code,

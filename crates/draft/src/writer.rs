@@ -235,6 +235,7 @@ pub(crate) fn write(
                 event: e.text.clone(),
                 citations,
                 actor: primary.actor.as_ref().filter(|a| !a.bot).map(|a| a.name.clone()),
+                verbatim: primary.summary.is_none(),
             })
         })
         .collect();

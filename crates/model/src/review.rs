@@ -122,6 +122,9 @@ pub struct TimelineRow {
     /// Who acted, as a role, when a person did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
+    /// `event` is the evidence's own words (a chat message, a log line), not a description.
+    #[serde(default)]
+    pub verbatim: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -177,9 +177,10 @@ pub fn markdown(r: &Review) -> String {
             };
             let approx = if row.precision == debrief_model::Precision::Exact { "" } else { " ~" };
             let who = row.actor.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
+            let event = if row.verbatim { format!("“{}”", row.event) } else { row.event.clone() };
             let line = format!(
                 "| {local}{approx} | {u} | {} | {} |",
-                cell(&format!("{who}{}", row.event)),
+                cell(&format!("{who}{event}")),
                 cell(&evidence(&row.citations))
             );
             out.line(&line);
@@ -415,6 +416,7 @@ mod tests {
                 event: "Acknowledged | paged".into(),
                 citations: vec![cite(20, "Acknowledged by ‹Responder A›.")],
                 actor: Some("Responder A".into()),
+                verbatim: false,
             }],
             findings: vec![Finding {
                 section: "contributing_factors".into(),

@@ -1,5 +1,6 @@
 pub mod draft;
 pub mod init;
+pub mod lint;
 pub mod sources;
 
 use std::io::Write;

@@ -53,6 +53,15 @@ fn check_bundle(bundle: &Path) -> Value {
     ] {
         assert!(md.contains(section), "{}: markdown lacks {section}", bundle.display());
     }
+    // debrief's own drafts lint clean.
+    let md_path = dir.path().join("review.md");
+    std::fs::write(&md_path, md.as_bytes()).unwrap();
+    let mut lint_args = vec!["lint".to_string(), md_path.to_str().unwrap().to_string()];
+    if bundle.join("incident.toml").is_file() {
+        lint_args.extend(["--incident".to_string(), bundle.join("incident.toml").to_str().unwrap().to_string()]);
+    }
+    let lint = debrief(&lint_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(lint.status.success(), "{}: the draft does not lint clean:\n{}", bundle.display(), crate::stdout(&lint));
     let order: Vec<usize> =
         ["## Summary", "## Timeline", "## Action items", "## Appendix"].iter().map(|s| md.find(s).unwrap()).collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "sections out of order");

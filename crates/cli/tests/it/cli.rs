@@ -86,3 +86,20 @@ fn bad_zone_and_bad_flags_have_their_exit_codes() {
     assert_eq!(debrief(&["draft"]).status.code(), Some(2));
     assert_eq!(debrief(&["draft", "x", "--format", "pdf"]).status.code(), Some(2));
 }
+
+#[test]
+fn lint_flags_findings_with_exit_code_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("pm.md");
+    fs::write(&bad, "# Summary\n\nThe on-call should have escalated.\n\n## Action items\n\n- Improve monitoring\n").unwrap();
+    let out = debrief(&["lint", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let text = stdout(&out);
+    assert!(text.contains("pm.md:3: blame:"), "{text}");
+    assert!(text.contains("pm.md:7: action-owner:"), "{text}");
+    let json = debrief(&["lint", bad.to_str().unwrap(), "--format", "json"]);
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["files"][0]["findings"][0]["rule"], "blame");
+    assert_eq!(v["files"][0]["findings"][0]["line"], 3);
+    assert_eq!(debrief(&["lint"]).status.code(), Some(2));
+}
