@@ -25,6 +25,8 @@ enum Command {
     Sources(SourcesArgs),
     /// Draft the postmortem of a bundle (a folder, .zip or .tar.gz)
     Draft(DraftArgs),
+    /// Write a redacted copy of a bundle (same files, same line numbers), or redact stdin with `-`
+    Redact(RedactArgs),
     /// Check postmortems for blame, named people, vague or unowned actions, uncited timeline rows, missing sections
     Lint(LintArgs),
 }
@@ -66,6 +68,21 @@ struct DraftArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct RedactArgs {
+    /// The bundle (folder, .zip or .tar.gz), or - to redact standard input to standard output
+    input: PathBuf,
+    /// Write the redacted bundle and redaction-report.json into this new folder
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Use this incident.toml (people, [redact] terms, patterns, allow) instead of the bundle's
+    #[arg(long)]
+    incident: Option<PathBuf>,
+    /// Write the real-name → role map here (keep it private; never beside the output)
+    #[arg(long)]
+    pseudonyms: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
 struct LintArgs {
     /// Markdown postmortems to check
     #[arg(required = true)]
@@ -100,6 +117,7 @@ fn main() -> ExitCode {
         Command::Sources(args) => commands::sources::run(&args),
         Command::Draft(args) => commands::draft::run(&args),
         Command::Lint(args) => commands::lint::run(&args),
+        Command::Redact(args) => commands::redact::run(&args),
     };
     match result {
         Ok(code) => code,

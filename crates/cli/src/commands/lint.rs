@@ -12,7 +12,8 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     let mut names = args.name.clone();
     if let Some(path) = &args.incident {
         let text = std::fs::read_to_string(path).map_err(|e| CliError::new(format!("{}: {e}", path.display())))?;
-        let config = debrief_ingest::IncidentConfig::parse(&path.display().to_string(), &text).map_err(CliError::new)?;
+        let config =
+            debrief_ingest::IncidentConfig::parse(&path.display().to_string(), &text).map_err(CliError::new)?;
         for full in config.people.keys() {
             names.push(full.clone());
             names.extend(full.split_whitespace().filter(|p| p.len() >= 3).map(str::to_string));
@@ -23,9 +24,8 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     let mut report = Vec::new();
     let mut text_out = String::new();
     for path in &args.files {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            CliError::new(format!("{}: {e}", path.display())).hint(Some("pass a Markdown postmortem"))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::new(format!("{}: {e}", path.display())).hint(Some("pass a Markdown postmortem")))?;
         let findings = lint(&text, &options);
         total += findings.len();
         for f in &findings {
@@ -38,7 +38,9 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
         report.push(json!({ "path": path.display().to_string(), "findings": findings }));
     }
     let out = match args.format {
-        ListFormat::Json => serde_json::to_string_pretty(&json!({ "files": report, "findings": total })).unwrap_or_default() + "\n",
+        ListFormat::Json => {
+            serde_json::to_string_pretty(&json!({ "files": report, "findings": total })).unwrap_or_default() + "\n"
+        }
         ListFormat::Text => {
             let _ = writeln!(text_out, "{total} finding(s) in {} file(s)", args.files.len());
             text_out

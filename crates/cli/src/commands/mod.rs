@@ -1,6 +1,7 @@
 pub mod draft;
 pub mod init;
 pub mod lint;
+pub mod redact;
 pub mod sources;
 
 use std::io::Write;

@@ -91,7 +91,8 @@ fn bad_zone_and_bad_flags_have_their_exit_codes() {
 fn lint_flags_findings_with_exit_code_3() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("pm.md");
-    fs::write(&bad, "# Summary\n\nThe on-call should have escalated.\n\n## Action items\n\n- Improve monitoring\n").unwrap();
+    fs::write(&bad, "# Summary\n\nThe on-call should have escalated.\n\n## Action items\n\n- Improve monitoring\n")
+        .unwrap();
     let out = debrief(&["lint", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3));
     let text = stdout(&out);
@@ -102,4 +103,48 @@ fn lint_flags_findings_with_exit_code_3() {
     assert_eq!(v["files"][0]["findings"][0]["rule"], "blame");
     assert_eq!(v["files"][0]["findings"][0]["line"], 3);
     assert_eq!(debrief(&["lint"]).status.code(), Some(2));
+}
+
+#[test]
+fn redact_writes_the_same_files_with_the_same_lines_and_a_report_without_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("bundle");
+    fs::create_dir_all(b.join("notes")).unwrap();
+    fs::write(
+        b.join("incident.toml"),
+        "[people]\n\"Dana Whitfield\" = \"incident commander\"\n[redact]\nterms = [\"Project Nightingale\"]\n",
+    )
+    .unwrap();
+    let notes = "10:02 Dana Whitfield paged\n10:05 db url postgres://app:Sup3r-NOTREAL-pw@db1/orders\n10:07 Project Nightingale is affected\n";
+    fs::write(b.join("notes/oncall.md"), notes).unwrap();
+    let out_dir = dir.path().join("redacted");
+    let out = debrief(&["redact", b.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let red = fs::read_to_string(out_dir.join("notes/oncall.md")).unwrap();
+    assert_eq!(red.lines().count(), notes.lines().count());
+    for leaked in ["Dana", "Whitfield", "Sup3r-NOTREAL-pw", "Nightingale"] {
+        assert!(!red.contains(leaked), "{leaked} survived: {red}");
+    }
+    assert!(red.contains("‹Incident commander› paged"), "{red}");
+    let report = fs::read_to_string(out_dir.join("redaction-report.json")).unwrap();
+    let v: Value = serde_json::from_str(&report).unwrap();
+    assert!(v["totals"]["person"].as_u64().unwrap() >= 1);
+    assert_eq!(v["totals"]["term"], 2, "once in the notes, once in incident.toml's own [redact] list");
+    assert!(!report.contains("Sup3r") && !report.contains("Dana"), "the report holds no values");
+    // A second run into the same folder is refused.
+    assert_eq!(debrief(&["redact", b.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]).status.code(), Some(1));
+}
+
+#[test]
+fn redact_stdin_to_stdout() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args(["redact", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"key AKIA5QXTZ3FAKEK7V2NB\nmail jane.doe@corp-mail.io\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "key ‹secret:aws-access-key›\nmail ‹email›\n");
 }
