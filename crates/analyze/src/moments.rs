@@ -95,7 +95,7 @@ const ONSET_SPAN: SignedDuration = SignedDuration::from_mins(10);
 
 /// The first event matching `pred`, preferring exactly timed evidence: a note's `~10:15`
 /// is used only when no exact record says the same.
-fn earliest<'e>(events: &'e [Event], pred: impl Fn(&Event) -> bool) -> Option<&'e Event> {
+fn earliest(events: &[Event], pred: impl Fn(&Event) -> bool) -> Option<&Event> {
     let mut candidates = events.iter().filter(|e| e.when.utc.is_some() && pred(e));
     let first = candidates.next()?;
     if first.when.precision == Precision::Exact {
@@ -136,10 +136,11 @@ impl Ctx<'_> {
         let r = &self.records[i];
         Some(Moment { time: r.when.utc?, precision: r.when.precision, records: vec![i], basis: basis.into() })
     }
+}
 
-    fn event_moment(&self, e: &Event, basis: impl Into<String>) -> Option<Moment> {
-        Some(Moment { time: e.when.utc?, precision: e.when.precision, records: e.records.clone(), basis: basis.into() })
-    }
+/// The moment an event establishes.
+fn event_moment(e: &Event, basis: impl Into<String>) -> Option<Moment> {
+    Some(Moment { time: e.when.utc?, precision: e.when.precision, records: e.records.clone(), basis: basis.into() })
 }
 
 /// Finds the moments.
@@ -190,13 +191,13 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
             }
         })
     });
-    let report = cx.records_where(|r| is_report(r)).into_iter().find(|&(t, _)| t >= detect_from && t <= engaged);
+    let report = cx.records_where(is_report).into_iter().find(|&(t, _)| t >= detect_from && t <= engaged);
     m.detected = match (detected, report) {
         (Some(e), Some((t, i))) if t < e.when.utc.unwrap_or(t) => cx.moment(i, "first report by a person"),
         (Some(e), _) => {
             let r = cx.primary(e);
             let name = r.attr("alert").unwrap_or("an alert");
-            cx.event_moment(e, format!("first related alert or page: {name}"))
+            event_moment(e, format!("first related alert or page: {name}"))
         }
         (None, Some((_, i))) => cx.moment(i, "first report by a person"),
         (None, None) => None,
@@ -204,11 +205,11 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
 
     let det_t = m.detected.as_ref().map_or(engaged, |d| d.time);
     m.acknowledged = earliest(cx.events, |e| e.kind == Kind::Acknowledge && e.when.utc.is_some_and(|t| t >= det_t))
-        .and_then(|e| cx.event_moment(e, "first acknowledgement or responder engagement"));
+        .and_then(|e| event_moment(e, "first acknowledgement or responder engagement"));
 
     // Impact start: user-facing errors, a drop in an impact metric, or a report.
     let mut impact: Vec<(Timestamp, usize, &str)> = Vec::new();
-    if let Some(&(t, i)) = cx.records_where(|r| is_http_error(r)).iter().find(|(t, _)| *t >= from) {
+    if let Some(&(t, i)) = cx.records_where(is_http_error).iter().find(|(t, _)| *t >= from) {
         impact.push((t, i, "first server error answered to a request"));
     }
     if let Some(&(t, i)) = cx
@@ -242,14 +243,14 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
             _ => false,
         }
     });
-    m.first_signal = signal.and_then(|e| cx.event_moment(e, "earliest anomalous signal in telemetry"));
+    m.first_signal = signal.and_then(|e| event_moment(e, "earliest anomalous signal in telemetry"));
 
     // Resolved: a person resolving the incident in the pager, else the first declaration
     // after mitigation work.
     let resolutions: Vec<&Event> =
         cx.events.iter().filter(|e| e.kind == Kind::Resolution && e.when.utc.is_some_and(|t| t >= det_t)).collect();
     let paged = resolutions.iter().rev().find(|e| cx.primary(e).attr("log_type").is_some());
-    m.resolved = paged.or_else(|| resolutions.first()).and_then(|e| cx.event_moment(e, "incident declared resolved"));
+    m.resolved = paged.or_else(|| resolutions.first()).and_then(|e| event_moment(e, "incident declared resolved"));
 
     // Mitigated: the paging alert clearing, a user-facing metric recovering, else chat.
     let end = m.resolved.as_ref().map(|r| r.time);
@@ -296,12 +297,12 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
         earliest(cx.events, |e| e.kind == Kind::Recovery && e.when.utc.is_some_and(in_range))
             .map(|e| (e, "first report in chat or notes that impact stopped"))
             .or_else(|| {
-                let mitigations =
+                let mut mitigations =
                     cx.events.iter().filter(|e| e.kind == Kind::Mitigation && e.when.utc.is_some_and(in_range));
-                let exact = mitigations.clone().filter(|e| e.when.precision == Precision::Exact).last();
-                exact.or_else(|| mitigations.last()).map(|e| (e, "last mitigating action before the resolution"))
+                let exact = mitigations.clone().rfind(|e| e.when.precision == Precision::Exact);
+                exact.or_else(|| mitigations.next_back()).map(|e| (e, "last mitigating action before the resolution"))
             })
-            .and_then(|(e, basis)| cx.event_moment(e, basis))
+            .and_then(|(e, basis)| event_moment(e, basis))
     });
 
     apply_known(m, records, facts)

@@ -62,16 +62,19 @@ impl When {
         Self { utc: Some(utc), precision: Precision::Exact, original: None, basis: ZoneBasis::Explicit }
     }
 
+    #[must_use]
     pub fn with_original(mut self, original: impl Into<String>) -> Self {
         self.original = Some(original.into());
         self
     }
 
+    #[must_use]
     pub fn with_precision(mut self, precision: Precision) -> Self {
         self.precision = precision;
         self
     }
 
+    #[must_use]
     pub fn with_basis(mut self, basis: ZoneBasis) -> Self {
         self.basis = basis;
         self

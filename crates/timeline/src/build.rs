@@ -14,13 +14,10 @@ const BURST_GAP: SignedDuration = SignedDuration::from_secs(900);
 /// How far apart notable lines of one log may be and still be one row.
 const NOTABLE_GAP: SignedDuration = SignedDuration::from_secs(300);
 
-/// Whether a record of this kind earns a timeline row.
+/// Whether a record earns a timeline row: housekeeping, ordinary log lines, chatter and
+/// the to-do lists of notes do not.
 fn on_timeline(r: &Record) -> bool {
-    match r.kind {
-        Kind::System | Kind::Log => false,
-        Kind::Message => false,
-        _ => r.attr("section").is_none(),
-    }
+    !matches!(r.kind, Kind::System | Kind::Log | Kind::Message) && r.attr("section").is_none()
 }
 
 /// The timeline: one event per happening, sorted by time (unknown times last, in source

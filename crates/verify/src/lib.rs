@@ -70,25 +70,14 @@ pub fn verify<'a>(review: &Value, source_text: impl Fn(&str) -> Option<&'a str>)
     let mut cites = Vec::new();
     collect(review, &mut cites);
     let mut lines_cache: HashMap<&str, Option<Vec<&'a str>>> = HashMap::new();
-    let mut report = Report {
-        checked: cites.len(),
-        failures: Vec::new(),
-    };
+    let mut report = Report { checked: cites.len(), failures: Vec::new() };
     for c in cites {
         let verdict = check(c, &mut lines_cache, &source_text);
         if verdict != Verdict::Ok {
             report.failures.push(Failure {
-                source: c
-                    .get("source")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
+                source: c.get("source").and_then(Value::as_str).unwrap_or("").to_string(),
                 line: c.get("line").and_then(Value::as_i64).unwrap_or(0),
-                quote: c
-                    .get("quote")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
+                quote: c.get("quote").and_then(Value::as_str).unwrap_or("").to_string(),
                 verdict,
             });
         }
@@ -114,10 +103,8 @@ fn check<'v, 'a>(
     cache: &mut HashMap<&'v str, Option<Vec<&'a str>>>,
     source_text: &impl Fn(&str) -> Option<&'a str>,
 ) -> Verdict {
-    let (Some(source), Some(line)) = (
-        c.get("source").and_then(Value::as_str),
-        c.get("line").and_then(Value::as_i64),
-    ) else {
+    let (Some(source), Some(line)) = (c.get("source").and_then(Value::as_str), c.get("line").and_then(Value::as_i64))
+    else {
         return Verdict::Malformed;
     };
     let end = match c.get("end_line") {
@@ -133,9 +120,7 @@ fn check<'v, 'a>(
     if quote.trim().is_empty() {
         return Verdict::EmptyQuote;
     }
-    let lines = cache
-        .entry(source)
-        .or_insert_with(|| source_text(source).map(split_lines));
+    let lines = cache.entry(source).or_insert_with(|| source_text(source).map(split_lines));
     let Some(lines) = lines else {
         return Verdict::NoSuchSource;
     };
@@ -148,9 +133,7 @@ fn check<'v, 'a>(
 
 /// Lines the way citations count them: split on `\n`, a trailing `\r` dropped.
 pub fn split_lines(text: &str) -> Vec<&str> {
-    text.split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect()
+    text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect()
 }
 
 /// Whether `quote` is found in `text`, each `‹…›` standing for any text, in the text as
@@ -169,14 +152,12 @@ fn literal_parts(quote: &str) -> Vec<&str> {
     let mut rest = quote;
     while let Some(start) = rest.find('‹') {
         parts.push(&rest[..start]);
-        match rest[start..].find('›') {
-            Some(end) => rest = &rest[start + end + '›'.len_utf8()..],
-            None => {
-                // An unclosed `‹` is literal text.
-                parts.pop();
-                break;
-            }
-        }
+        let Some(end) = rest[start..].find('›') else {
+            // An unclosed `‹` is literal text.
+            parts.pop();
+            break;
+        };
+        rest = &rest[start + end + '›'.len_utf8()..];
     }
     parts.push(rest);
     if parts.len() == 1 {
@@ -252,10 +233,7 @@ mod tests {
 
     #[test]
     fn json_escapes_may_be_decoded() {
-        assert_eq!(
-            check_quote(r#""see https:\/\/x.io it\u2019s""#, "see https://x.io it’s"),
-            Verdict::Ok
-        );
+        assert_eq!(check_quote(r#""see https:\/\/x.io it\u2019s""#, "see https://x.io it’s"), Verdict::Ok);
         assert_eq!(check_quote(r#""say \"hi\"""#, "say \"hi\""), Verdict::Ok);
     }
 
@@ -278,12 +256,7 @@ mod tests {
         let verdicts: Vec<_> = report.failures.iter().map(|f| f.verdict).collect();
         assert_eq!(
             verdicts,
-            [
-                Verdict::LineOutOfRange,
-                Verdict::NoSuchSource,
-                Verdict::EmptyQuote,
-                Verdict::QuoteNotFound
-            ]
+            [Verdict::LineOutOfRange, Verdict::NoSuchSource, Verdict::EmptyQuote, Verdict::QuoteNotFound]
         );
     }
 }

@@ -78,8 +78,11 @@ fn system_failure(before: &str, phrase: &str) -> bool {
     if !phrase.eq_ignore_ascii_case("failed to") {
         return false;
     }
-    let words: Vec<String> =
-        before.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    let words: Vec<String> = before
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
     !words.iter().rev().take(3).any(|w| PERSON_SUBJECTS.contains(&w.as_str()))
 }
 
@@ -151,7 +154,10 @@ pub fn lint(markdown: &str, options: &LintOptions) -> Vec<LintFinding> {
             out.push(LintFinding {
                 line: n,
                 rule: "blame",
-                message: format!("blame phrasing {:?}: describe what the system and process allowed, not what a person did wrong", m.as_str()),
+                message: format!(
+                    "blame phrasing {:?}: describe what the system and process allowed, not what a person did wrong",
+                    m.as_str()
+                ),
             });
         }
         for (name, re) in &name_res {
@@ -171,14 +177,19 @@ pub fn lint(markdown: &str, options: &LintOptions) -> Vec<LintFinding> {
             });
         }
         let item = raw.trim_start();
-        let is_list = item.starts_with("- ") || item.starts_with("* ") || item.split_once(". ").is_some_and(|(d, _)| d.chars().all(|c| c.is_ascii_digit()) && !d.is_empty());
+        let is_list = item.starts_with("- ")
+            || item.starts_with("* ")
+            || item.split_once(". ").is_some_and(|(d, _)| d.chars().all(|c| c.is_ascii_digit()) && !d.is_empty());
         if has_phrase(&section, "action") && is_list {
-            let body = item.trim_start_matches(|c: char| c == '-' || c == '*' || c.is_ascii_digit() || c == '.' || c == ' ').trim_start_matches("[ ] ").trim_start_matches("[x] ");
+            let body = item
+                .trim_start_matches(|c: char| c == '-' || c == '*' || c.is_ascii_digit() || c == '.' || c == ' ')
+                .trim_start_matches("[ ] ")
+                .trim_start_matches("[x] ");
             let lower = body.to_lowercase();
             let owned = lower.contains("owner:") && !lower.contains("owner: unknown") && !lower.contains("owner: none");
             let due = lower.contains("due:") && !lower.contains("due: unknown") && !lower.contains("due: none");
             let flagged_as_proposal = lower.contains("not yet an action item");
-            if !(owned && due) && !flagged_as_proposal && !lower.starts_with("none ") {
+            if (!owned || !due) && !flagged_as_proposal && !lower.starts_with("none ") {
                 out.push(LintFinding {
                     line: n,
                     rule: "action-owner",
@@ -194,7 +205,12 @@ pub fn lint(markdown: &str, options: &LintOptions) -> Vec<LintFinding> {
                 });
             }
         }
-        if has_phrase(&section, "timeline") && item.starts_with('|') && !item.starts_with("|-") && !item.starts_with("| -") && !item.starts_with("|:") {
+        if has_phrase(&section, "timeline")
+            && item.starts_with('|')
+            && !item.starts_with("|-")
+            && !item.starts_with("| -")
+            && !item.starts_with("|:")
+        {
             let cells: Vec<&str> = item.trim_matches('|').split('|').collect();
             let header = cells.iter().any(|c| {
                 let c = c.trim().to_lowercase();
@@ -204,7 +220,8 @@ pub fn lint(markdown: &str, options: &LintOptions) -> Vec<LintFinding> {
                 out.push(LintFinding {
                     line: n,
                     rule: "timeline-evidence",
-                    message: "timeline row without evidence: cite the source line (path:line) or link the artifact".into(),
+                    message: "timeline row without evidence: cite the source line (path:line) or link the artifact"
+                        .into(),
                 });
             }
         }
@@ -234,7 +251,15 @@ mod tests {
         let md = "# Summary\n\nDana, we failed to notice the alert.\nThe on-call should have escalated.\n\n## Action items\n\n- Improve monitoring\n- Alert on checkout-api p95 latency with a burn-rate threshold (owner: SRE team, due: 2024-11-01)\n- @marcus to fix the pool config\n";
         assert_eq!(
             rules(md),
-            [(3, "blame"), (3, "named-person"), (4, "blame"), (8, "action-owner"), (8, "vague-action"), (10, "named-person"), (10, "action-owner")]
+            [
+                (3, "blame"),
+                (3, "named-person"),
+                (4, "blame"),
+                (8, "action-owner"),
+                (8, "vague-action"),
+                (10, "named-person"),
+                (10, "action-owner")
+            ]
         );
     }
 
@@ -253,7 +278,8 @@ mod tests {
     #[test]
     fn missing_sections_are_listed() {
         let found = lint("# Summary\n\n## Timeline\n", &LintOptions::default());
-        let missing: Vec<_> = found.iter().filter(|f| f.rule == "missing-section").map(|f| f.message.as_str()).collect();
+        let missing: Vec<_> =
+            found.iter().filter(|f| f.rule == "missing-section").map(|f| f.message.as_str()).collect();
         assert!(missing.contains(&"no \"Action items\" section"));
         assert!(!missing.iter().any(|m| m.contains("Timeline")));
         assert_eq!(missing.len(), SECTIONS.len() - 2);

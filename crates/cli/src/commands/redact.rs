@@ -29,7 +29,7 @@ pub fn run(args: &RedactArgs) -> Result<ExitCode> {
         return Err(CliError::new("redacting a bundle needs --out DIR")
             .hint(Some("debrief redact BUNDLE --out BUNDLE-redacted; or pipe text through `debrief redact -`")));
     };
-    if out_dir.exists() && std::fs::read_dir(out_dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+    if out_dir.exists() && std::fs::read_dir(out_dir).map_or(true, |mut d| d.next().is_some()) {
         return Err(CliError::new(format!("{}: exists and is not empty", out_dir.display()))
             .hint(Some("choose a new folder for the redacted bundle")));
     }

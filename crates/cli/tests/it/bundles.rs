@@ -63,7 +63,7 @@ fn check_bundle(bundle: &Path) -> Value {
     let lint = debrief(&lint_args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(lint.status.success(), "{}: the draft does not lint clean:\n{}", bundle.display(), crate::stdout(&lint));
     let order: Vec<usize> =
-        ["## Summary", "## Timeline", "## Action items", "## Appendix"].iter().map(|s| md.find(s).unwrap()).collect();
+        ["## Summary", "## Timeline", "## Action items", "## Appendix"].iter().map(|s| md.find(*s).unwrap()).collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "sections out of order");
     review
 }
@@ -123,7 +123,7 @@ fn recall(review: &Value, gold: &Value) -> f64 {
     let tol = gold["tolerance_s"].as_i64().unwrap_or(120);
     let events = gold["events"].as_array().unwrap();
     let rows = review["timeline"].as_array().unwrap();
-    let secs = |v: &Value| v.as_str().and_then(|s| s.parse::<jiff::Timestamp>().ok()).map(|t| t.as_second());
+    let secs = |v: &Value| v.as_str().and_then(|s| s.parse::<jiff::Timestamp>().ok()).map(jiff::Timestamp::as_second);
     let hit = events
         .iter()
         .filter(|ev| {
