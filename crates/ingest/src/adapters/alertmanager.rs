@@ -49,7 +49,12 @@ fn sniff(text: &str) -> u8 {
         return 0;
     }
     let has = |key: &str| head.contains(key);
-    if has("\"alerts\"") && (has("\"receiver\"") || has("\"groupLabels\"") || has("\"groupKey\"")) {
+    if has("\"alerts\"")
+        && (has("\"receiver\"")
+            || has("\"groupLabels\"")
+            || has("\"groupKey\"")
+            || has("\"status\"") && has("\"startsAt\""))
+    {
         90
     } else if has("\"evalMatches\"") || has("\"ruleName\"") && has("\"state\"") {
         85
@@ -627,6 +632,7 @@ mod tests {
         assert_eq!(sniff("[{\"type\":\"message\",\"text\":\"alerts\"}]"), 0);
         assert_eq!(sniff("# notes\n"), 0);
         assert_eq!(sniff("{\"log_entries\":[]}"), 0);
+        assert_eq!(sniff("{\"status\":\"firing\",\"alerts\":[{\"startsAt\":\"2024-10-08T14:42:30Z\"}]}"), 90);
         let bad = SourceFile::new("x.json", "{\"receiver\":\"x\",\"alerts\":");
         let p = read(&bad);
         assert!(p.records.is_empty());

@@ -721,7 +721,7 @@ fn parse(file: &SourceFile, cx: &Context<'_>) -> Parsed {
     if undated {
         problems.push(Problem {
             line: None,
-            message: "note times have no date: none on the lines or in the title, and no other source dates the incident — their times are left unknown; add the date to the notes' first line (`# incident 2024-10-08`) or `[moments]` to incident.toml".into(),
+            message: "note times have no date: none on the lines or in the title, and no other source dates the incident — their times are left unknown; write the date in the notes' first line (`# incident 2024-10-08`)".into(),
             can_continue: true,
         });
     }
