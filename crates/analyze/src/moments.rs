@@ -34,6 +34,46 @@ pub struct Moments {
     pub resolved: Option<Moment>,
     /// The first engagement, the anchor of the others.
     pub engaged: Option<Timestamp>,
+    /// Moments that another source puts at a different time: (moment, that source's
+    /// records). Shown beside the chosen time, never averaged.
+    pub conflicts: Vec<(&'static str, Vec<usize>)>,
+}
+
+/// How far apart two sources' times for one moment must be to count as a disagreement.
+const CONFLICT_MIN: SignedDuration = SignedDuration::from_mins(2);
+/// How far apart they may be and still be about the same moment.
+const CONFLICT_MAX: SignedDuration = SignedDuration::from_hours(2);
+
+/// For each moment set from an event, the first event of the same kind in another source
+/// that puts it more than two minutes away.
+fn find_conflicts(m: &mut Moments, records: &[Record], events: &[Event]) {
+    let slots: [(&'static str, Option<&Moment>); 3] = [
+        ("acknowledged", m.acknowledged.as_ref()),
+        ("mitigated", m.mitigated.as_ref()),
+        ("resolved", m.resolved.as_ref()),
+    ];
+    let mut found = Vec::new();
+    for (name, moment) in slots {
+        let Some(moment) = moment else { continue };
+        let Some(&primary) = moment.records.first() else { continue };
+        let kind = records[primary].kind;
+        let sources: Vec<u32> = moment.records.iter().map(|&i| records[i].span.source).collect();
+        let mut seen = sources.clone();
+        for e in events.iter().filter(|e| e.kind == kind && !e.records.contains(&primary)) {
+            let r = &records[e.records[0]];
+            let Some(t) = e.when.utc else { continue };
+            let gap = t.duration_since(moment.time).abs();
+            if gap > CONFLICT_MIN
+                && gap <= CONFLICT_MAX
+                && !seen.contains(&r.span.source)
+                && r.actor.as_ref().is_none_or(|a| !a.bot)
+            {
+                seen.push(r.span.source);
+                found.push((name, e.records.iter().copied().take(1).collect()));
+            }
+        }
+    }
+    m.conflicts = found;
 }
 
 /// How far before the first engagement telemetry may show the first signal.
@@ -305,6 +345,15 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
             .and_then(|(e, basis)| event_moment(e, basis))
     });
 
+    // The declaration that ended the incident: the first resolution after impact
+    // stopped (an earlier resolve closed something else, such as a side incident).
+    if let Some(x) = &m.mitigated
+        && let Some(e) = earliest(cx.events, |e| e.kind == Kind::Resolution && e.when.utc.is_some_and(|t| t >= x.time))
+    {
+        m.resolved = event_moment(e, "incident declared resolved");
+    }
+
+    find_conflicts(&mut m, records, events);
     apply_known(m, records, facts)
 }
 

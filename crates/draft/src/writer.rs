@@ -112,6 +112,7 @@ impl Writer<'_> {
                 definition: definition(name),
                 evidence_needed: None,
                 basis: Some(m.basis.clone()),
+                conflicts: Vec::new(),
             },
             None => Metric {
                 time: None,
@@ -120,6 +121,7 @@ impl Writer<'_> {
                 definition: definition(name),
                 evidence_needed: EVIDENCE_NEEDED.iter().find(|(n, _)| *n == name).map(|(_, e)| (*e).to_string()),
                 basis: None,
+                conflicts: Vec::new(),
             },
         }
     }
@@ -192,7 +194,7 @@ pub(crate) fn write(
     let a = debrief_analyze::analyze(&ingested.records, events, &facts);
     let m = &a.moments;
 
-    let metrics = Metrics {
+    let mut metrics = Metrics {
         first_signal: w.metric("first_signal", m.first_signal.as_ref()),
         impact_start: w.metric("impact_start", m.impact_start.as_ref()),
         detected: w.metric("detected", m.detected.as_ref()),
@@ -200,6 +202,29 @@ pub(crate) fn write(
         mitigated: w.metric("mitigated", m.mitigated.as_ref()),
         resolved: w.metric("resolved", m.resolved.as_ref()),
     };
+    let mut conflict_questions = Vec::new();
+    for (name, recs) in &m.conflicts {
+        let slot = match *name {
+            "acknowledged" => &mut metrics.acknowledged,
+            "mitigated" => &mut metrics.mitigated,
+            _ => &mut metrics.resolved,
+        };
+        let Some(&i) = recs.first() else { continue };
+        let time = ingested.records[i].when.utc;
+        slot.conflicts.push(debrief_model::Conflict { time, citations: w.cite_all(recs) });
+        if let (Some(chosen), Some(other)) = (slot.time, time) {
+            conflict_questions.push(Question {
+                question: format!(
+                    "Sources disagree on when the incident was {name}: {} here, {} in {}. Which is right?",
+                    chosen.strftime("%H:%M:%S UTC"),
+                    other.strftime("%H:%M:%S UTC"),
+                    ingested.sources[ingested.records[i].span.source as usize].path
+                ),
+                evidence_needed: "the responders' account, or a third source with exact times".into(),
+                citations: w.cite_all(recs),
+            });
+        }
+    }
     let between = |name: &str, from: Option<&Moment>, to: Option<&Moment>| {
         let seconds = match (from, to) {
             (Some(f), Some(t)) => Some(t.time.duration_since(f.time).as_secs()),
@@ -277,6 +302,7 @@ pub(crate) fn write(
             citations: w.cite_all(&q.records),
         })
         .collect();
+    questions.append(&mut conflict_questions);
     for s in &ingested.sources {
         if s.problems.iter().any(|p| p.message.contains("assumed")) {
             questions.push(Question {
@@ -367,6 +393,10 @@ pub(crate) fn self_check(review: &mut Review, bundle: &Bundle) {
         if !m.citations.is_empty() {
             keep(&mut m.citations, &format!("metric {name}"));
         }
+        m.conflicts.retain_mut(|c| keep(&mut c.citations, &format!("conflicting time for {name}")));
     }
+    review
+        .questions
+        .retain_mut(|q| q.citations.is_empty() || keep(&mut q.citations, &format!("question {:?}", q.question)));
     review.verification = Verification { checked, dropped };
 }

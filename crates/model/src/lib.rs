@@ -22,7 +22,7 @@ mod time;
 pub use citation::{Citation, Span, quote_of};
 pub use record::{Actor, Attr, Confidence, Event, Finding, Kind, Record};
 pub use review::{
-    Action, ActionCategory, Duration, IncidentInfo, Metric, Metrics, Question, Review, ReviewSource, SCHEMA,
+    Action, ActionCategory, Conflict, Duration, IncidentInfo, Metric, Metrics, Question, Review, ReviewSource, SCHEMA,
     SkippedFile, TimelineRow, Verification,
 };
 pub use source::{Problem, Source, SourceFile};

@@ -79,6 +79,16 @@ pub struct Metric {
     /// What the moment rests on, in words (`first alert firing: CheckoutDBPoolPending`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub basis: Option<String>,
+    /// Other sources that put this moment at a different time: shown, never averaged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Another source's time for a moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub time: Option<Timestamp>,
+    pub citations: Vec<Citation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -289,6 +289,13 @@ fn metric_row(out: &mut Out, name: &str, m: &Metric) {
                 cell(&m.definition)
             );
             out.line(&line);
+            for c in &m.conflicts {
+                let at = c.time.map_or_else(|| "Unknown".to_string(), |t| format!("{} ({})", out.local(t), utc(t)));
+                out.line(&format!(
+                    "| ↳ conflicting source | {at} | | {} | another source puts {label} here |",
+                    cell(&evidence(&c.citations))
+                ));
+            }
         }
         None => {
             let needed = m.evidence_needed.as_deref().unwrap_or("more evidence");
@@ -375,6 +382,7 @@ mod tests {
             definition: "def".into(),
             evidence_needed: time.is_none().then(|| "the pager log".into()),
             basis: None,
+            conflicts: vec![],
         }
     }
 

@@ -113,7 +113,26 @@ static LOGS: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(LOG_RULES));
 
 /// The kind free text reads as, with the rule's name; `None` for chatter.
 pub fn classify_text(text: &str) -> Option<(Kind, &'static str)> {
-    CHAT.best(text).map(|i| (RULES[i].0, RULES[i].1))
+    if declares_resolution(text) {
+        return Some((Kind::Resolution, "resolution"));
+    }
+    let (kind, rule) = CHAT.best(text).map(|i| (RULES[i].0, RULES[i].1))?;
+    // "is the incident resolved?" asks; it does not declare.
+    if kind == Kind::Resolution && text.split(['.', '\n']).next().is_some_and(|s| s.contains('?')) {
+        return None;
+    }
+    Some((kind, rule))
+}
+
+/// "resolving the main incident", "INC-2047 resolved": resolving and an incident in one
+/// message, not a question about it.
+fn declares_resolution(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let first = lower.split(['.', '\n']).next().unwrap_or("");
+    (first.contains("resolving") || first.contains("resolved"))
+        && (first.contains("incident") || first.contains("inc-"))
+        && !first.contains('?')
+        && !first.contains("not resolved")
 }
 
 /// Refines the kinds of messages and ordinary log lines in place. Kinds an adapter
@@ -174,6 +193,15 @@ mod tests {
         assert_eq!(k("support getting hammered, tickets piling up"), Some(Kind::CustomerImpact));
         assert_eq!(k("lol"), None);
         assert_eq!(k("Resolved in PD"), Some(Kind::Resolution));
+    }
+
+    #[test]
+    fn resolving_an_incident_is_a_resolution() {
+        assert_eq!(
+            classify_text("resolving the main incident. status page updated").map(|(k, _)| k),
+            Some(Kind::Resolution)
+        );
+        assert_ne!(classify_text("is the incident resolved?").map(|(k, _)| k), Some(Kind::Resolution));
     }
 
     #[test]
