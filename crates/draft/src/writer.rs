@@ -241,7 +241,7 @@ pub(crate) fn write(
     ]);
 
     let (start, end) = window(&a, events);
-    let timeline = events
+    let mut timeline: Vec<TimelineRow> = events
         .iter()
         .filter(|e| match e.when.utc {
             Some(t) => start.is_none_or(|s| t >= s) && end.is_none_or(|x| t <= x),
@@ -264,6 +264,42 @@ pub(crate) fn write(
             })
         })
         .collect();
+    // Every key moment is a timeline row, even one whose evidence reads as chatter (a
+    // user asking "is prow OK?" is the detection when no alert fired).
+    let on_timeline: HashSet<usize> = events
+        .iter()
+        .filter(|e| timeline.iter().any(|row| row.time == e.when.utc))
+        .flat_map(|e| e.records.iter().copied())
+        .collect();
+    for (name, moment) in [
+        ("first_signal", &m.first_signal),
+        ("impact_start", &m.impact_start),
+        ("detected", &m.detected),
+        ("acknowledged", &m.acknowledged),
+        ("mitigated", &m.mitigated),
+        ("resolved", &m.resolved),
+    ] {
+        let Some(moment) = moment else { continue };
+        let Some(&i) = moment.records.first() else { continue };
+        if on_timeline.contains(&i) {
+            continue;
+        }
+        let primary = &ingested.records[i];
+        let citations = w.cite_all(&moment.records);
+        if citations.is_empty() {
+            continue;
+        }
+        timeline.push(TimelineRow {
+            time: Some(moment.time),
+            precision: moment.precision,
+            kind: name.to_string(),
+            event: debrief_timeline::display_text(primary),
+            citations,
+            actor: primary.actor.as_ref().filter(|a| !a.bot).map(|a| a.name.clone()),
+            verbatim: primary.summary.is_none(),
+        });
+    }
+    timeline.sort_by_key(|row| row.time);
 
     let mut findings = Vec::new();
     let sections: [(&str, &Vec<Item>); 7] = [

@@ -31,22 +31,26 @@ const RULES: &[(Kind, &str, &[&str])] = &[
         "mailing list", "announce",
     ]),
     (Kind::Escalation, "escalation", &[
+        "can you take a look", "can you look", "can someone", "need someone",
         "escalat", "paging ", "paged ", "pinging", "pinged", "looping in", "loop in", "pulling in", "waking up",
         "declared p0", "declared sev", "declaring", "sev1", "sev 1", "sev2", "all hands", "incident channel",
         "opened #", "bridge",
     ]),
     (Kind::Decision, "decision", &[
         "decided", "decision", "let's ", "lets ", "plan:", "plan is", "we'll ", "we will ", "going to ",
-        "rather than", "instead of", "go with", "approved", "agreed", "do it",
+        "rather than", "instead of", "go with", "approved", "agreed", "do it", "proposal", "i propose",
+        "objections?",
     ]),
     (Kind::Hypothesis, "hypothesis", &[
         "i think", "pretty sure", "maybe", "might be", "could be", "suspect", "looks like", "theory",
         "hypothes", "bottleneck", "root cause", "the cause", "caused by", "because", "culprit", "smoking gun",
-        "is it ", "attack", "related?", "not the", "ruled out", "rule out",
+        "is it ", "attack", "related?", "not the", "ruled out", "rule out", "it's not ", "its not ", "isn't the",
     ]),
     (Kind::CustomerImpact, "customer-impact", &[
         "customer", "users ", "user reports", "support", "ticket", "complain", "charged", "can't log in",
-        "cannot log in", "unavailable", "outage", "down for",
+        "cannot log in", "unavailable", "outage", "down for", "anyone else", "is down", "not working",
+        "isn't working", "not responding", "isn't reacting", "not reacting", "unresponsive", "ok?", "did nothing",
+        "seeing errors", "same here",
     ]),
     (Kind::Acknowledge, "acknowledge", &[
         "ack'd", "acked", "ack,", "ack.", "acknowledged", "i'm on it", "im on it", "looking now", "looking into",
@@ -54,11 +58,12 @@ const RULES: &[(Kind, &str, &[&str])] = &[
     ]),
     (Kind::Change, "change", &[
         "deploy", "released", "release ", "merged", "rollout", "rolled out", "config change", "flag flip",
-        "feature flag", "pushed", "migration", "upgrade",
+        "feature flag", "pushed", "migration", "upgrade", "updated the",
     ]),
     (Kind::Action, "action", &[
         "restarting", "scaling", "scale out", "scale up", "pinned", "muted", "silenced", "running ", "tested",
-        "testing", "checking", "profil", "kubectl", "querying", "disabled", "enabled",
+        "testing", "checking", "profil", "kubectl", "querying", "disabled", "enabled", "perf top", "strace",
+        "ran ", "by hand",
     ]),
     (Kind::Alert, "alert", &["[firing", "alert fired", "alert firing", "alert is firing", "triggered", "fired"]),
 ];
@@ -69,7 +74,8 @@ const LOG_RULES: &[(Kind, &str, &[&str])] = &[
     (Kind::Change, "log-change", &[
         "successfully rolled out", "rolled out", "rollout complete", "rollout finished", "has been upgraded",
         "deployed", "deploying", "release created", "ruleset", "feature flag", "flagctl", "flag set", "applied", "migration", "rolled back",
-        "rollback", "reverted", "config reloaded", "configuration reloaded",
+        "rollback", "reverted", "config reloaded", "configuration reloaded", "build finished", "build failed",
+        "build succeeded", "tests passed",
     ]),
     (Kind::Action, "log-action", &[
         "scaled", "scaling", "autoscal", "restarted", "restarting", "evict", "run started", "starting ",
