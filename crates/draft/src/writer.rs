@@ -56,27 +56,36 @@ impl Writer<'_> {
         Some(Citation::new(&source.path, r.span.line, r.span.end_line, quote))
     }
 
-    /// Citations of several records: the first of each source, and a burst's last line.
+    /// Citations of several records: all of a small group; for a large one (a burst of a
+    /// thousand lines) the first of each source and the last line.
     fn cite_all(&self, records: &[usize]) -> Vec<Citation> {
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for &i in records {
-            let Some(r) = self.ingested.records.get(i) else {
-                continue;
-            };
-            if seen.insert(r.span.source) {
-                out.extend(self.cite(i));
+        const ALL_UP_TO: usize = 6;
+        let mut out: Vec<Citation> = Vec::new();
+        let mut push = |c: Option<Citation>, out: &mut Vec<Citation>| {
+            if let Some(c) = c
+                && !out.contains(&c)
+            {
+                out.push(c);
             }
-            if out.len() >= 6 {
+        };
+        if records.len() <= ALL_UP_TO {
+            for &i in records {
+                push(self.cite(i), &mut out);
+            }
+            return out;
+        }
+        let mut seen = HashSet::new();
+        for &i in records {
+            let Some(r) = self.ingested.records.get(i) else { continue };
+            if seen.insert(r.span.source) {
+                push(self.cite(i), &mut out);
+            }
+            if out.len() >= ALL_UP_TO {
                 break;
             }
         }
-        if records.len() > 2
-            && let Some(&last) = records.last()
-            && let Some(c) = self.cite(last)
-            && !out.contains(&c)
-        {
-            out.push(c);
+        if let Some(&last) = records.last() {
+            push(self.cite(last), &mut out);
         }
         out
     }

@@ -34,8 +34,9 @@ pub fn build(records: &[Record]) -> Vec<Event> {
         }
         let fold = if r.kind == Kind::Signal && r.attr("level").is_some() {
             Some((shape(&r.text), BURST_GAP))
-        } else if r.attr("rule").is_some_and(|x| x.starts_with("log-")) {
-            // Consecutive notable lines of one log (a deploy's steps) make one row.
+        } else if r.attr("rule").is_some_and(|x| x.starts_with("log-")) || r.attr("shell").is_some() {
+            // Consecutive notable lines of one log (a deploy's steps) or commands of one
+            // shell session make one row.
             Some((format!("notable:{}", r.kind.as_str()), NOTABLE_GAP))
         } else {
             None
@@ -116,53 +117,84 @@ fn last_time(records: &[Record], e: &Event) -> String {
         .map_or_else(|| "?".into(), |t| t.strftime("%H:%M:%SZ").to_string())
 }
 
-/// The key under which records of one happening meet: an alert's name for alerting kinds,
-/// a version for changes.
-fn merge_key(r: &Record) -> Option<String> {
+/// The keys under which records of one happening meet: an alert's name and its pager
+/// incident for alerting kinds, a version for changes, the exact words and time for
+/// anything else, and (source, kind, instant) for rows a bulk source emits at once (the
+/// series of one metrics row).
+fn merge_keys(r: &Record) -> Vec<String> {
+    let mut keys = Vec::new();
     let class = match r.kind {
-        Kind::Alert | Kind::Page => "fire",
-        Kind::AlertResolved => "clear",
-        Kind::Acknowledge => "ack",
-        Kind::Resolution => "resolve",
-        Kind::Change => "change",
-        _ => return None,
+        Kind::Alert | Kind::Page => Some("fire"),
+        Kind::AlertResolved => Some("clear"),
+        Kind::Acknowledge => Some("ack"),
+        Kind::Resolution => Some("resolve"),
+        Kind::Change => Some("change"),
+        _ => None,
     };
-    let name = match r.kind {
-        Kind::Change => r.attr("version")?,
-        _ => r.attr("alert")?,
-    };
-    Some(format!("{class}:{}", name.to_ascii_lowercase()))
+    if let Some(class) = class {
+        let names = match r.kind {
+            Kind::Change => vec![r.attr("version")],
+            _ => vec![r.attr("alert"), r.attr("incident").map(incident_number)],
+        };
+        keys.extend(names.into_iter().flatten().map(|n| format!("{class}:{}", n.to_ascii_lowercase())));
+    }
+    if r.text.len() >= 24 {
+        keys.push(format!("text:{}", r.text.trim()));
+    }
+    if let Some(t) = r.when.utc
+        && r.attr("series").is_some()
+    {
+        keys.push(format!("instant:{}:{}:{t}", r.span.source, r.kind.as_str()));
+    }
+    keys
 }
 
-/// Merges events (already sorted) whose primary records share a key within the window,
-/// and exact repeats of the same text from different sources.
+/// `[#4471] CheckoutErrorRate …` → `#4471`: the pager's incident number, which the pager
+/// log and the pager bot's chat post share.
+fn incident_number(incident: &str) -> &str {
+    let s = incident.trim_start_matches('[');
+    match s.find(']') {
+        Some(end) if s.starts_with('#') => &s[..end],
+        _ => incident,
+    }
+}
+
+/// Merges events (already sorted) that share a key within the window for that key.
 fn merge_same_happening(events: Vec<Event>, records: &[Record]) -> Vec<Event> {
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut open: HashMap<String, usize> = HashMap::new();
     for e in events {
         let r = &records[e.records[0]];
-        let key = merge_key(r).or_else(|| (r.text.len() >= 24).then(|| format!("text:{}", r.text.trim())));
-        if let (Some(key), Some(t)) = (&key, e.when.utc)
-            && let Some(&j) = open.get(key)
-            && out[j].when.utc.is_some_and(|t0| {
+        let keys = merge_keys(r);
+        let target = e.when.utc.and_then(|t| {
+            keys.iter().find_map(|key| {
+                let &j = open.get(key)?;
+                let t0 = out[j].when.utc?;
                 let window = if key.starts_with("fire:") { RENOTIFY_WINDOW } else { MERGE_WINDOW };
-                t.duration_since(t0) <= window
+                // The same words twice in one source are two happenings.
+                let same_source_text =
+                    key.starts_with("text:") && out[j].records.iter().any(|&k| records[k].span.source == r.span.source);
+                (t.duration_since(t0) <= window && !same_source_text).then_some(j)
             })
-            && !out[j].records.iter().any(|&k| records[k].span.source == r.span.source && key.starts_with("text:"))
-        {
-            let target = &mut out[j];
-            target.records.extend(e.records);
-            // The more precise or more telling record leads.
-            if e.when.precision < target.when.precision {
-                target.when.precision = e.when.precision;
+        });
+        if let Some(j) = target {
+            let into = &mut out[j];
+            into.records.extend(e.records);
+            if e.when.precision < into.when.precision {
+                into.when.precision = e.when.precision;
+            }
+            for key in keys {
+                open.entry(key).or_insert(j);
             }
             continue;
         }
         // An alert that clears ends the fold of its notifications.
-        if let Some(clear) = key.as_deref().and_then(|k| k.strip_prefix("clear:")) {
-            open.remove(&format!("fire:{clear}"));
+        for key in &keys {
+            if let Some(clear) = key.strip_prefix("clear:") {
+                open.remove(&format!("fire:{clear}"));
+            }
         }
-        if let Some(key) = key {
+        for key in keys {
             open.insert(key, out.len());
         }
         out.push(e);
