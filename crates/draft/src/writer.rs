@@ -61,7 +61,7 @@ impl Writer<'_> {
     fn cite_all(&self, records: &[usize]) -> Vec<Citation> {
         const ALL_UP_TO: usize = 6;
         let mut out: Vec<Citation> = Vec::new();
-        let mut push = |c: Option<Citation>, out: &mut Vec<Citation>| {
+        let push = |c: Option<Citation>, out: &mut Vec<Citation>| {
             if let Some(c) = c
                 && !out.contains(&c)
             {
