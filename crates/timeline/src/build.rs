@@ -72,7 +72,63 @@ pub fn build(records: &[Record]) -> Vec<Event> {
 
     events.sort_by_key(|e| (e.when.utc.is_none(), e.when.utc));
     let merged = merge_same_happening(events, records);
+    let merged = fold_flapping(merged, records);
     attach_approximate(merged)
+}
+
+/// How soon an alert must fire again after clearing to count as flapping.
+const FLAP_GAP: SignedDuration = SignedDuration::from_mins(30);
+
+/// Folds an alert that fires and clears again and again (each refire within
+/// [`FLAP_GAP`] of the clear) into one row that counts its firings: a flapping alert is
+/// one fact about alert quality, not a dozen happenings.
+fn fold_flapping(events: Vec<Event>, records: &[Record]) -> Vec<Event> {
+    let name_of = |e: &Event| -> Option<String> {
+        let r = &records[e.records[0]];
+        matches!(e.kind, Kind::Alert | Kind::AlertResolved)
+            .then(|| r.attr("alert").map(str::to_ascii_lowercase))
+            .flatten()
+    };
+    let mut into: Vec<Option<usize>> = vec![None; events.len()];
+    // name → the first event of its current streak; first event → (firings, last change).
+    let mut head: HashMap<String, usize> = HashMap::new();
+    let mut counts: HashMap<usize, (usize, Timestamp)> = HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        let (Some(name), Some(t)) = (name_of(e), e.when.utc) else { continue };
+        let fired = usize::from(e.kind == Kind::Alert);
+        match head.get(&name).and_then(|&first| counts.get_mut(&first).map(|c| (first, c))) {
+            Some((first, (firings, last))) if t.duration_since(*last) <= FLAP_GAP => {
+                into[i] = Some(first);
+                *last = t;
+                *firings += fired;
+            }
+            _ => {
+                head.insert(name, i);
+                counts.insert(i, (fired, t));
+            }
+        }
+    }
+    let mut events: Vec<Option<Event>> = events.into_iter().map(Some).collect();
+    for i in 0..events.len() {
+        if let Some(j) = into[i]
+            && let Some(e) = events[i].take()
+            && let Some(target) = events[j].as_mut()
+        {
+            target.records.extend(e.records);
+        }
+    }
+    for (j, e) in events.iter_mut().enumerate() {
+        if let Some(e) = e
+            && into.contains(&Some(j))
+            && let Some(&(firings, last)) = counts.get(&j)
+            && firings >= 2
+        {
+            let name = records[e.records[0]].attr("alert").unwrap_or("alert");
+            e.text =
+                format!("Alert {name} flapping: fired {firings} times, last change {}", last.strftime("%H:%M:%SZ"));
+        }
+    }
+    events.into_iter().flatten().collect()
 }
 
 /// How far an approximate time (a note's `10:02`) may be from the exact event it retells.
@@ -297,6 +353,24 @@ mod tests {
         assert_eq!(events.len(), 2);
         assert_eq!(events[0].records, [2, 0], "the exact record leads");
         assert_eq!(events[0].when.precision, Precision::Exact);
+    }
+
+    #[test]
+    fn a_flapping_alert_is_one_row() {
+        let fire = |l, t| rec(0, l, t, Kind::Alert, "lag high").with_attr("alert", "KafkaConsumerLagHigh");
+        let clear = |l, t| rec(0, l, t, Kind::AlertResolved, "lag ok").with_attr("alert", "KafkaConsumerLagHigh");
+        let records = vec![
+            fire(1, "2021-01-04T13:04:00Z"),
+            clear(2, "2021-01-04T13:09:00Z"),
+            fire(3, "2021-01-04T13:23:00Z"),
+            clear(4, "2021-01-04T13:31:00Z"),
+            fire(5, "2021-01-04T15:30:00Z"),
+        ];
+        let events = build(&records);
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert_eq!(events[0].records, [0, 1, 2, 3]);
+        assert!(events[0].text.contains("flapping: fired 2 times, last change 13:31:00Z"), "{}", events[0].text);
+        assert_eq!(events[1].records, [4], "a firing long after is a new happening");
     }
 
     #[test]
