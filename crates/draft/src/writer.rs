@@ -171,15 +171,20 @@ fn facts(bundle: &Bundle, ingested: &Ingested) -> Facts {
 }
 
 /// The span of time the timeline shows: from before the earliest moment (or the change
-/// that preceded it) to after the resolution.
+/// that preceded it) to after the resolution. Only moments the evidence establishes
+/// bound it, and at least two of them; otherwise the timeline shows everything.
 fn window(a: &Analysis, events: &[Event]) -> (Option<Timestamp>, Option<Timestamp>) {
     let m = &a.moments;
     let times: Vec<Timestamp> =
         [&m.first_signal, &m.impact_start, &m.detected, &m.acknowledged, &m.mitigated, &m.resolved]
             .into_iter()
             .flatten()
+            .filter(|x| !x.records.is_empty())
             .map(|x| x.time)
             .collect();
+    if times.len() < 2 {
+        return (None, None);
+    }
     let earliest_change = a
         .factors
         .iter()
@@ -444,4 +449,52 @@ pub(crate) fn self_check(review: &mut Review, bundle: &Bundle) {
         .questions
         .retain_mut(|q| q.citations.is_empty() || keep(&mut q.citations, &format!("question {:?}", q.question)));
     review.verification = Verification { checked, dropped };
+}
+
+#[cfg(test)]
+mod tests {
+    use debrief_ingest::Bundle;
+    use debrief_model::{Citation, SourceFile};
+
+    use crate::{Options, draft};
+
+    fn bundle() -> Bundle {
+        Bundle::from_files(vec![
+            SourceFile::new("incident.toml", "id = \"INC-9\"\n[moments]\nresolved = \"2024-05-01T11:00:00Z\"\n"),
+            SourceFile::new(
+                "app.log",
+                "2024-05-01T10:02:13Z ERROR checkout failed: pool exhausted\n2024-05-01T10:02:14Z ERROR checkout failed: pool exhausted\n",
+            ),
+        ])
+    }
+
+    #[test]
+    fn the_self_check_drops_what_does_not_check_out_and_says_so() {
+        let b = bundle();
+        let mut review = draft(&b, &Options::default()).unwrap().review;
+        assert!(review.verification.dropped.is_empty());
+        let good = review.timeline.len();
+        assert!(good >= 1);
+        // A row whose quote is not in its lines, and one citing a missing source.
+        let mut bad = review.timeline[0].clone();
+        bad.event = "invented".into();
+        bad.citations = vec![Citation::new("app.log", 1, 1, "checkout succeeded")];
+        let mut ghost = bad.clone();
+        ghost.citations = vec![Citation::new("nowhere.log", 1, 1, "x y")];
+        review.timeline.push(bad);
+        review.timeline.push(ghost);
+        super::self_check(&mut review, &b);
+        assert_eq!(review.timeline.len(), good, "both bad rows are dropped");
+        assert_eq!(review.verification.dropped.len(), 2);
+        assert!(review.verification.dropped[0].contains("invented"));
+    }
+
+    #[test]
+    fn a_moment_from_incident_toml_cites_its_line() {
+        let review = draft(&bundle(), &Options::default()).unwrap().review;
+        let r = &review.metrics.resolved;
+        assert_eq!(r.time.unwrap().to_string(), "2024-05-01T11:00:00Z");
+        assert_eq!(r.citations, [Citation::new("incident.toml", 3, 3, "resolved = \"2024-05-01T11:00:00Z\"")]);
+        assert_eq!(review.incident.id.as_deref(), Some("INC-9"));
+    }
 }
