@@ -63,8 +63,7 @@ impl Adapter for Journald {
         let values = json_values(text, &index, "journal entries", &[]);
         let mut out = Parsed { problems: values.problems, ..Parsed::default() };
         let mut missing_time = Counted::new("more entries without a time were skipped");
-        for value in values.values {
-            let raw = value.raw();
+        for raw in elements(&values.values, &mut out.problems, text, &index) {
             let (line, end) = span_of(text, &index, raw).unwrap_or((1, 1));
             if !raw.get().starts_with('{') {
                 out.problems.push(Problem::at(line, "expected a journal entry object — skipped"));
@@ -228,14 +227,14 @@ pub(crate) const MAX_LINE_PROBLEMS: usize = 20;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum JsonValue<'a> {
     Top(&'a RawValue),
-    /// An item of the array under the given key (`""` for a top-level array).
-    Salvaged(&'static str, &'a RawValue),
+    /// An item of the top-level array, or of an array under one of the keys asked for.
+    Salvaged(&'a RawValue),
 }
 
 impl<'a> JsonValue<'a> {
     pub(crate) fn raw(self) -> &'a RawValue {
         match self {
-            Self::Top(r) | Self::Salvaged(_, r) => r,
+            Self::Top(r) | Self::Salvaged(r) => r,
         }
     }
 }
@@ -295,6 +294,31 @@ pub(crate) fn json_values<'a>(
     out
 }
 
+/// The values, with the elements of top-level arrays in place of the arrays.
+pub(crate) fn elements<'a>(
+    values: &[JsonValue<'a>],
+    problems: &mut Vec<Problem>,
+    text: &str,
+    index: &LineIndex,
+) -> Vec<&'a RawValue> {
+    let mut out = Vec::with_capacity(values.len());
+    for v in values {
+        let raw = v.raw();
+        if matches!(v, JsonValue::Top(_)) && raw.get().starts_with('[') {
+            match serde_json::from_str::<Vec<&'a RawValue>>(raw.get()) {
+                Ok(items) => out.extend(items),
+                Err(e) => {
+                    let line = span_of(text, index, raw).map_or(1, |(l, _)| l);
+                    problems.push(Problem::at(line, format!("unreadable array ({}) — skipped", json_error_text(&e))));
+                }
+            }
+        } else {
+            out.push(raw);
+        }
+    }
+    out
+}
+
 /// The start of the first line after the one holding `start` that opens a JSON value in
 /// its first column.
 fn next_value_line(text: &str, start: usize) -> Option<usize> {
@@ -319,17 +343,14 @@ fn salvage<'a>(
     let shift = line.saturating_sub(1);
     match read_array(rest, what, keys) {
         Ok((items, problem)) if !items.is_empty() => {
-            out.values.extend(items.into_iter().map(|(tag, raw)| JsonValue::Salvaged(tag, raw)));
+            out.values.extend(items.into_iter().map(|(_, raw)| JsonValue::Salvaged(raw)));
             if let Some(mut p) = problem {
                 p.line = p.line.map(|l| l + shift);
                 out.problems.push(p);
             }
         }
         _ => {
-            let message = format!(
-                "{} — expected {what}; the file was not read",
-                super::slack::describe_json_error(e)
-            );
+            let message = format!("{} — expected {what}; the file was not read", super::slack::describe_json_error(e));
             out.problems.push(Problem::at(line + e.line().max(1) as u32 - 1, message).fatal());
         }
     }
@@ -508,9 +529,7 @@ pub(crate) mod testkit {
                 let text = String::from_utf8_lossy(&bytes);
                 let rel = path.to_string_lossy().to_string();
                 let file = SourceFile::new(rel.clone(), text);
-                if adapter.sniff(&file) > 0
-                    && crate::detect(&file).map(Adapter::format) == Some(adapter.format())
-                {
+                if adapter.sniff(&file) > 0 && crate::detect(&file).map(Adapter::format) == Some(adapter.format()) {
                     claimed.push(rel);
                 }
             }
@@ -610,7 +629,11 @@ mod tests {
 
     #[test]
     fn broken_documents_and_junk() {
-        let p = parse(&Journald, "x.json", "[{\"__REALTIME_TIMESTAMP\": \"1728398212118204\", \"MESSAGE\": \"a\"},\n {\"MES");
+        let p = parse(
+            &Journald,
+            "x.json",
+            "[{\"__REALTIME_TIMESTAMP\": \"1728398212118204\", \"MESSAGE\": \"a\"},\n {\"MES",
+        );
         assert_eq!(p.records.len(), 1, "the complete entry of a broken array is kept");
         assert_eq!(p.problems.len(), 1);
         assert!(!p.problems[0].can_continue);
