@@ -13,17 +13,24 @@
 //! idempotent: an existing `‹…›` is left as it is.
 //!
 //! What is found:
-//! - **secrets** ([`secrets`](crate) catalogue): vendor-prefixed tokens (AWS, GCP,
-//!   Azure, GitHub, GitLab, Slack, Stripe, Twilio, SendGrid, npm, PyPI, OpenAI,
-//!   Anthropic and ~50 more), Slack/Teams/Discord webhook URLs, PEM private key blocks,
-//!   JWTs, `Authorization:` headers, passwords in URLs and `curl -u`, credential
+//! - **secrets** (`secrets.rs`): ~75 vendor-prefixed token formats (AWS, GCP, Azure,
+//!   GitHub, GitLab, Slack, Stripe, Twilio, SendGrid, npm, PyPI, OpenAI, Anthropic,
+//!   Hugging Face, Vault, Grafana…), Slack/Teams/Discord webhook URLs, PEM private key
+//!   blocks, JWTs, `Authorization:` headers, passwords in URLs and `curl -u`, credential
 //!   assignments (`password=`, `"api_key": …`, `<secret>…</secret>`, `--token …`),
-//!   and random-looking values right after a credential word in prose;
-//! - **personal data**: email addresses, phone numbers, payment cards (Luhn), IBANs
-//!   (mod 97), US SSNs, IPv4/IPv6 addresses (on unless `[redact] ips = false`);
-//! - **people**: names, first and last names, handles, email local parts, ids and Slack
-//!   mentions of everyone the sources reveal, as one stable role per person;
+//!   high-entropy values assigned to keys that do not name evidence, and random-looking
+//!   values right after a credential word in prose;
+//! - **personal data** (`pii.rs`): email addresses, phone numbers, payment cards (Luhn),
+//!   IBANs (mod 97), US SSNs, IPv4/IPv6 addresses (on unless `[redact] ips = false`);
+//! - **people** (`people.rs`): names, first and last names, handles, email local parts,
+//!   ids and Slack mentions of everyone the sources reveal, as one stable role per
+//!   person; bots and team addresses keep their names;
 //! - `[redact] terms` and `patterns`; `[redact] allow` is never redacted.
+//!
+//! Evidence is left alone: timestamps, durations, status codes, versions, host and pod
+//! names, commit hashes, UUIDs and trace ids. Most text costs one Aho–Corasick pass over
+//! keywords and token prefixes (`scan.rs`), one `memchr` pass over `=`/`:` and one byte
+//! pass over numbers; a rule's regex only runs where its keyword or prefix occurs.
 //!
 //! ```
 //! use debrief_ingest::{IncidentConfig, Person};
@@ -57,9 +64,10 @@ use std::fmt;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use debrief_ingest::{IncidentConfig, Ingested, Person};
+use rayon::prelude::*;
 use regex::Regex;
 
-pub use report::{RedactionReport, redact_ingested};
+pub use report::{RedactionReport, UNLISTED_PERSON, redact_ingested};
 pub use secret::Secret;
 
 use crate::people::People;
@@ -131,7 +139,7 @@ impl fmt::Debug for Redactor {
             .field("patterns", &self.patterns.len())
             .field("allow", &self.allow.len())
             .field("ips", &self.ips)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -227,9 +235,34 @@ impl Redactor {
 
     /// Redacts one text. Every substitution is written `‹label›`; line breaks are never
     /// added or removed.
+    ///
+    /// A large text (a whole log file) is cut at line breaks into chunks of about a
+    /// megabyte, never inside a PEM block, and the chunks are redacted in parallel.
     pub fn redact(&self, text: &str) -> Redacted {
         let mut counts = BTreeMap::new();
-        let out = self.redact_counting(text, &mut counts);
+        let out = if text.len() <= CHUNK {
+            self.redact_counting(text, &mut counts)
+        } else {
+            let chunks = chunks(text, CHUNK);
+            let parts: Vec<(Option<String>, BTreeMap<&str, usize>)> = chunks
+                .par_iter()
+                .map(|&(s, e)| {
+                    let mut c = BTreeMap::new();
+                    (self.redact_counting(&text[s..e], &mut c), c)
+                })
+                .collect();
+            let changed = parts.iter().any(|(o, _)| o.is_some());
+            let mut joined = String::with_capacity(if changed { text.len() + 64 } else { 0 });
+            for (&(s, e), (part, c)) in chunks.iter().zip(parts) {
+                if changed {
+                    joined.push_str(part.as_deref().unwrap_or(&text[s..e]));
+                }
+                for (k, v) in c {
+                    *counts.entry(k).or_default() += v;
+                }
+            }
+            changed.then_some(joined)
+        };
         Redacted {
             text: out.unwrap_or_else(|| text.to_string()),
             hits: counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
@@ -239,6 +272,7 @@ impl Redactor {
     /// What [`Redactor::redact`] would replace, with the values held as [`Secret`]s.
     pub fn find(&self, text: &str) -> Vec<Finding> {
         self.hits(text)
+            .0
             .into_iter()
             .filter(|h| h.rank != rank::PROTECTED)
             .map(|h| Finding {
@@ -253,58 +287,83 @@ impl Redactor {
 
     /// Redacts `text`, adding to `counts`; `None` when nothing changed.
     ///
-    /// A substitution can change what its neighbours look like (a value that ended a
-    /// sentence is gone, a token glued to another is split off), so the result is
+    /// A substitution can change what its neighbours look like to a context rule (a
+    /// value that ended a sentence is gone, a token glued to another is split off), so
+    /// where a secret was replaced or a context keyword is present, the lines around are
     /// redacted again until nothing changes: redaction is idempotent by construction.
     pub(crate) fn redact_counting<'a>(&'a self, text: &str, counts: &mut BTreeMap<&'a str, usize>) -> Option<String> {
         const MAX_PASSES: usize = 4;
         let mut current: Option<String> = None;
+        // Byte ranges of whole lines to look at; the first pass looks at everything.
+        let mut windows = vec![(0, text.len())];
         for _ in 0..MAX_PASSES {
             let t = current.as_deref().unwrap_or(text);
-            let kept = self.hits(t);
-            if kept.iter().all(|h| h.rank == rank::PROTECTED) {
+            let mut out = String::new();
+            let mut at = 0;
+            // Lines (first, last) to look at again, by line number.
+            let mut dirty: Vec<(usize, usize)> = Vec::new();
+            let mut lines = LineCounter::default();
+            for &(ws, we) in &windows {
+                let window = &t[ws..we];
+                let (kept, context) = self.hits(window);
+                if kept.iter().all(|h| h.rank == rank::PROTECTED) {
+                    continue;
+                }
+                let again = context || kept.iter().any(|h| h.rank != rank::PROTECTED && h.rank < rank::EMAIL);
+                for h in kept.iter().filter(|h| h.rank != rank::PROTECTED) {
+                    *counts.entry(h.rule).or_default() += 1;
+                    if again {
+                        let first = lines.line_of(t, ws + h.start);
+                        let last = lines.line_of(t, ws + h.end);
+                        dirty.push((first.saturating_sub(1), last + 1));
+                    }
+                }
+                if out.capacity() == 0 {
+                    out.reserve(t.len() + 16);
+                }
+                out.push_str(&t[at..ws]);
+                span::apply(window, &kept, &mut out);
+                at = we;
+            }
+            if out.capacity() == 0 {
                 break;
             }
-            for h in &kept {
-                if h.rank != rank::PROTECTED {
-                    *counts.entry(h.rule).or_default() += 1;
-                }
-            }
-            let mut out = String::with_capacity(t.len() + 16);
-            span::apply(t, &kept, &mut out);
+            out.push_str(&t[at..]);
+            windows = line_windows(&out, &dirty);
             current = Some(out);
+            if windows.is_empty() {
+                break;
+            }
         }
         current
     }
 
-    /// The substitutions that win, sorted by start.
-    fn hits<'a>(&'a self, text: &str) -> Vec<Hit<'a>> {
+    /// The substitutions that win, sorted by start, and whether a context keyword was
+    /// seen.
+    fn hits<'a>(&'a self, text: &str) -> (Vec<Hit<'a>>, bool) {
         let mut hits: Vec<Hit<'a>> = Vec::new();
         if text.is_empty() {
-            return hits;
+            return (hits, false);
         }
         let mut prot = Vec::new();
         span::protected(text, &mut prot);
         let ranges: Vec<(usize, usize)> = prot.iter().map(|h| (h.start, h.end)).collect();
-        secrets::tokens(text, &mut hits);
-        secrets::high_entropy_pairs(text, &mut hits);
-        scan::context_rules(text, &ranges, &mut hits);
+        let context = scan::scan(text, &ranges, true, &mut hits);
+        secrets::assignments(text, &mut hits);
         self.user_rules(text, &mut hits);
         pii::emails(text, &self.people, &mut hits);
         self.people.find(text, &mut hits);
-        pii::cards(text, &mut hits);
-        pii::ssns(text, &mut hits);
-        pii::ibans(text, &mut hits);
-        pii::phones(text, &mut hits);
+        let numeric = if self.ips { pii::kind::ALL } else { pii::kind::ALL & !pii::kind::IPV4 };
+        pii::numbers(text, numeric, &mut hits);
         if self.ips {
-            pii::ips(text, &mut hits);
+            pii::ipv6s(text, &mut hits);
         }
         if hits.is_empty() {
-            return hits;
+            return (hits, context);
         }
         self.drop_allowed(text, &mut hits);
         hits.extend(prot);
-        span::resolve(text, hits)
+        (span::resolve(text, hits), context)
     }
 
     fn user_rules<'a>(&'a self, text: &str, out: &mut Vec<Hit<'a>>) {
@@ -342,6 +401,79 @@ impl Redactor {
     }
 }
 
+/// Texts larger than this are redacted in parallel chunks.
+const CHUNK: usize = 1 << 20;
+
+/// Line-aligned byte ranges of about `size` bytes covering `text`; a cut never falls
+/// inside a PEM block (between a `-----BEGIN` and its `-----END`).
+fn chunks(text: &str, size: usize) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < b.len() {
+        let mut end = (start + size).min(b.len());
+        if end < b.len() {
+            end = memchr::memchr(b'\n', &b[end..]).map_or(b.len(), |i| end + i + 1);
+        }
+        let piece = &b[start..end];
+        if let Some(begin) = memchr::memmem::rfind(piece, b"-----BEGIN")
+            && memchr::memmem::find(&piece[begin..], b"-----END").is_none()
+        {
+            end = memchr::memmem::find(&b[end..], b"-----END").map_or(b.len(), |i| {
+                let after = end + i;
+                memchr::memchr(b'\n', &b[after..]).map_or(b.len(), |j| after + j + 1)
+            });
+        }
+        out.push((start, end));
+        start = end;
+    }
+    out
+}
+
+/// Line numbers (0-based) of increasing byte offsets, counted incrementally.
+#[derive(Default)]
+struct LineCounter {
+    at: usize,
+    line: usize,
+}
+
+impl LineCounter {
+    fn line_of(&mut self, text: &str, pos: usize) -> usize {
+        if pos < self.at {
+            self.at = 0;
+            self.line = 0;
+        }
+        self.line += memchr::memchr_iter(b'\n', &text.as_bytes()[self.at..pos]).count();
+        self.at = pos;
+        self.line
+    }
+}
+
+/// Byte ranges of the lines `ranges` (first, last line numbers, merged when they touch)
+/// of `text`.
+fn line_windows(text: &str, ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    if ranges.is_empty() {
+        return Vec::new();
+    }
+    let mut r = ranges.to_vec();
+    r.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (a, b) in r {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 + 1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    let starts: Vec<usize> =
+        std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1)).collect();
+    let end_of = |line: usize| starts.get(line + 1).map_or(text.len(), |&s| s - 1);
+    merged
+        .into_iter()
+        .filter(|&(a, _)| a < starts.len())
+        .map(|(a, b)| (starts[a], end_of(b.min(starts.len() - 1))))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,9 +492,7 @@ mod tests {
 
     #[test]
     fn terms_patterns_allow_and_ips() {
-        let c = config(
-            "[redact]\nterms = ['Project Nightingale']\npatterns = ['ACME-\\d{6}']\nallow = ['10.0.0.1']\n",
-        );
+        let c = config("[redact]\nterms = ['Project Nightingale']\npatterns = ['ACME-\\d{6}']\nallow = ['10.0.0.1']\n");
         let r = Redactor::new(&c, &[]).unwrap();
         let out = r.redact("project nightingale ticket ACME-123456 from 10.0.0.1 and 10.0.0.2");
         assert_eq!(out.text, "‹term› ticket ‹pattern› from 10.0.0.1 and ‹ip›");
@@ -380,6 +510,13 @@ mod tests {
             "trace_id=4bf92f3577b34da6a3ce929d0e0e4736 request_id=5eb4223e-5008-46e5-be67-c7b8f2732305",
             "deployed hook v20190122-e707848 to prow.k8s.io; p99 4.2s; 12/12 pods; took 00:04:31",
             "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating",
+            "commit 9a038989604e8da62ecddbe2094b16ce1b778be1 (HEAD -> main, origin/main)",
+            "Merge: 1a2b3c4 5d6e7f8; revert 5d2e8b1f0a9c47e3b6d1f28a4c7e09b3d5f61a2e",
+            "image: ghcr.io/larkspur/checkout-api@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "span_id=00f067aa0ba902b7 traceparent=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "HTTP/1.1 503 Service Unavailable; error rate 12.5% over 5m; p95=2.31s; retries=3",
+            "hikari pool stats (total=16, active=16, idle=0, waiting=41) timeout after 3000ms",
+            "kubectl rollout undo deployment/checkout-api --to-revision=41 -n prod",
         ] {
             assert_eq!(r.redact(line).text, line);
         }
@@ -397,6 +534,30 @@ mod tests {
     }
 
     #[test]
+    fn chunks_cut_at_lines_but_not_inside_key_blocks() {
+        let text = "aaaa\nbbbb\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\nMIIE\n-----END RSA PRIVATE KEY-----\ncccc\n";
+        let c = chunks(text, 6);
+        assert_eq!(c.first().map(|x| x.0), Some(0));
+        assert_eq!(c.last().map(|x| x.1), Some(text.len()));
+        for w in c.windows(2) {
+            assert_eq!(w[0].1, w[1].0);
+        }
+        for &(s, e) in &c {
+            let piece = &text[s..e];
+            assert!(piece.ends_with('\n'));
+            assert_eq!(piece.contains("-----BEGIN"), piece.contains("-----END"), "{piece:?}");
+        }
+        // A big text redacts the same in chunks as line by line.
+        let r = Redactor::new(&IncidentConfig::default(), &[]).unwrap();
+        let line = "2024-10-08T14:43:05Z rhost=10.1.2.3 user bob@example.org key AKIA5QXTZ3FAKEK7V2NB ok\n";
+        let big = line.repeat((CHUNK / line.len()) * 3);
+        let out = r.redact(&big);
+        let one = r.redact(line).text;
+        assert_eq!(out.text, one.repeat((CHUNK / line.len()) * 3));
+        assert_eq!(out.hits.iter().map(|h| h.1).sum::<usize>(), 3 * (CHUNK / line.len()) * 3);
+    }
+
+    #[test]
     fn findings_hold_secrets() {
         let r = Redactor::new(&IncidentConfig::default(), &[]).unwrap();
         let f = r.find("export AWS_ACCESS_KEY_ID=AKIA5QXTZ3FAKEK7V2NB");
@@ -404,5 +565,74 @@ mod tests {
         assert_eq!(f[0].rule, "secret:aws-access-key");
         assert_eq!(f[0].value.expose(), "AKIA5QXTZ3FAKEK7V2NB");
         assert!(!format!("{f:?}").contains("AKIA"));
+    }
+}
+
+#[cfg(test)]
+mod bench {
+    //! Stage timings on LogHub lines: `cargo test -p debrief-redact --release --lib stages -- --ignored --nocapture`.
+    #![allow(clippy::print_stdout)]
+
+    use std::time::Instant;
+
+    use super::*;
+
+    #[test]
+    #[ignore = "a timing run; use --release"]
+    fn stages() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/eval-data/loghub");
+        let mut lines: Vec<String> = Vec::new();
+        for sys in ["Hadoop", "Spark", "Zookeeper", "OpenSSH", "Apache", "HDFS", "Linux", "Android"] {
+            if let Ok(t) = std::fs::read_to_string(format!("{dir}/{sys}/{sys}_2k.log")) {
+                lines.extend(t.lines().map(str::to_string));
+            }
+        }
+        if lines.is_empty() {
+            println!("skipped: no LogHub data");
+            return;
+        }
+        let r = Redactor::new(&IncidentConfig::default(), &[]).unwrap();
+        let reps = 20;
+        let n = lines.len() * reps;
+        #[allow(clippy::items_after_statements)]
+        fn time<'a>(lines: &[String], reps: usize, name: &str, f: &dyn Fn(&str, &mut Vec<Hit<'a>>)) {
+            let t = Instant::now();
+            let mut hits = 0;
+            for _ in 0..reps {
+                for l in lines {
+                    let mut v = Vec::new();
+                    f(l, &mut v);
+                    hits += v.len();
+                }
+            }
+            let n = lines.len() * reps;
+            println!("{name:<14} {:>7.0} ns/line  ({hits} hits)", t.elapsed().as_nanos() as f64 / n as f64);
+        }
+        time(&lines, reps, "baseline", &|t, o| {
+            if t.bytes().filter(u8::is_ascii_digit).count() == 7777 {
+                o.push(Hit::new(0, 1, 0, "", ""));
+            }
+        });
+        time(&lines, reps, "protected", &|t, o| span::protected(t, o));
+        time(&lines, reps, "tokens", &|t, o| secrets::tokens(t, o));
+        time(&lines, reps, "assign", &|t, o| secrets::assignments(t, o));
+        time(&lines, reps, "scan", &|t, o| {
+            scan::scan(t, &[], true, o);
+        });
+        time(&lines, reps, "emails", &|t, o| pii::emails(t, &r.people, o));
+        time(&lines, reps, "numbers", &|t, o| pii::numbers(t, pii::kind::ALL, o));
+        time(&lines, reps, "cards", &|t, o| pii::cards(t, o));
+        time(&lines, reps, "ssns", &|t, o| pii::ssns(t, o));
+        time(&lines, reps, "ibans", &|t, o| pii::ibans(t, o));
+        time(&lines, reps, "phones", &|t, o| pii::phones(t, o));
+        time(&lines, reps, "ips", &|t, o| pii::ips(t, o));
+        time(&lines, reps, "people", &|t, o| r.people.find(t, o));
+        let t = Instant::now();
+        for _ in 0..reps {
+            for l in &lines {
+                let _ = r.redact(l);
+            }
+        }
+        println!("{:<14} {:>7.0} ns/line", "redact", t.elapsed().as_nanos() as f64 / n as f64);
     }
 }

@@ -70,23 +70,23 @@ const STOPLIST: &[&str] = &[
     "good", "best", "noble", "free", "bright", "bond", "bridge", "brook", "church", "cross", "dale", "glass", "gold",
     "silver", "well", "wells", "winter", "spring", "snow", "rain", "frost", "lake", "moore", "more", "hale", "hay",
     "key", "keys", "lock", "nail", "peck", "pike", "post", "power", "rice", "rush", "sage", "salt", "sand", "shell",
-    "ship", "steel", "street", "swan", "wolf", "wren", "york", "sun", "star", "art", "guy", "man", "son", "van",
-    "von", "de", "da", "del", "la", "le", "di", "bin", "al", "el", "mac", "mc", "st", "jr", "sr", "ii", "iii", "dr",
-    "mr", "mrs", "ms", "sir", "new", "old", "big", "top", "low", "high", "may", "can", "sat", "sun", "mon", "wed",
-    "ops", "sre", "dev", "devops", "admin", "root", "test", "user", "users", "team", "oncall", "support", "deploy",
-    "bot", "build", "release", "service", "system", "jenkins", "docker", "helm", "kube", "node", "pod", "git", "go",
-    "rust", "swift", "chef", "puppet", "python", "java", "kafka", "redis", "cron", "api", "web", "app", "server",
-    "client", "info", "debug", "error", "warn", "alert", "page", "pager", "duty", "slack", "github", "gitlab", "jira",
-    "grafana", "prometheus", "datadog", "sentry", "status", "ci", "cd", "qa", "prod", "staging", "main", "master",
-    "help", "hello", "here", "there", "this", "that", "what", "when", "who", "why", "how", "all", "any", "one", "two",
-    "yes", "no", "not", "ok", "okay", "thanks", "sorry", "please", "still", "just", "back", "out", "off", "up", "down",
-    "on", "in", "at", "to", "for", "from", "with", "by", "of", "or", "but", "so", "if", "then", "than", "also", "was",
+    "ship", "steel", "street", "swan", "wolf", "wren", "york", "sun", "star", "art", "guy", "man", "son", "van", "von",
+    "de", "da", "del", "la", "le", "di", "bin", "al", "el", "mac", "mc", "st", "jr", "sr", "ii", "iii", "dr", "mr",
+    "mrs", "ms", "sir", "new", "old", "big", "top", "low", "high", "may", "can", "sat", "sun", "mon", "wed", "ops",
+    "sre", "dev", "devops", "admin", "root", "test", "user", "users", "team", "oncall", "support", "deploy", "bot",
+    "build", "release", "service", "system", "jenkins", "docker", "helm", "kube", "node", "pod", "git", "go", "rust",
+    "swift", "chef", "puppet", "python", "java", "kafka", "redis", "cron", "api", "web", "app", "server", "client",
+    "info", "debug", "error", "warn", "alert", "page", "pager", "duty", "slack", "github", "gitlab", "jira", "grafana",
+    "prometheus", "datadog", "sentry", "status", "ci", "cd", "qa", "prod", "staging", "main", "master", "help",
+    "hello", "here", "there", "this", "that", "what", "when", "who", "why", "how", "all", "any", "one", "two", "yes",
+    "no", "not", "ok", "okay", "thanks", "sorry", "please", "still", "just", "back", "out", "off", "up", "down", "on",
+    "in", "at", "to", "for", "from", "with", "by", "of", "or", "but", "so", "if", "then", "than", "also", "was",
     "were", "are", "is", "be", "been", "has", "have", "had", "did", "does", "do", "get", "got", "set", "let", "see",
-    "saw", "say", "said", "use", "used", "run", "ran", "fix", "fixed", "need", "want", "like", "know", "think",
-    "look", "call", "ping", "sync", "lab", "labs", "cloud", "data", "core", "edge", "host", "net", "link", "hub",
-    "stack", "queue", "cache", "store", "shop", "cart", "pay", "order", "orders", "checkout", "billing", "account",
-    "customer", "responder", "commander", "incident", "person", "email", "phone", "card", "term", "pattern", "secret",
-    "token", "password", "ip", "iban", "ssn", "unknown", "none", "null", "nil", "true", "false",
+    "saw", "say", "said", "use", "used", "run", "ran", "fix", "fixed", "need", "want", "like", "know", "think", "look",
+    "call", "ping", "sync", "lab", "labs", "cloud", "data", "core", "edge", "host", "net", "link", "hub", "stack",
+    "queue", "cache", "store", "shop", "cart", "pay", "order", "orders", "checkout", "billing", "account", "customer",
+    "responder", "commander", "incident", "person", "email", "phone", "card", "term", "pattern", "secret", "token",
+    "password", "ip", "iban", "ssn", "unknown", "none", "null", "nil", "true", "false",
 ];
 
 static STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| STOPLIST.iter().copied().collect());
@@ -99,12 +99,48 @@ fn norm(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
-/// Letters-only words of a name, for first/last name matching.
+/// The words of a name (punctuation trimmed), for first/last name matching.
 fn name_words(name: &str) -> Vec<&str> {
     name.split(|c: char| c.is_whitespace() || c == ',')
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
         .filter(|w| !w.is_empty())
         .collect()
+}
+
+/// Handles people derive from their name: `priya.raman`, `priya_raman`, `priya-raman`,
+/// `priyaraman`, `praman`, `p.raman`, `priyar`, `priya.r`, `raman.priya`, `ramanp`, and
+/// the first letter with the start of a long last name (`rvenkat`). Only those of five
+/// characters or more that are not common words.
+fn derived_handles(name: &str) -> Vec<String> {
+    let words = name_words(name);
+    if words.len() < 2 {
+        return Vec::new();
+    }
+    let first = words[0].to_lowercase();
+    let last = words[words.len() - 1].to_lowercase();
+    if !first.chars().all(char::is_alphabetic) || !last.chars().all(char::is_alphabetic) {
+        return Vec::new();
+    }
+    let f0: String = first.chars().take(1).collect();
+    let l0: String = last.chars().take(1).collect();
+    let mut derived = vec![
+        format!("{first}.{last}"),
+        format!("{first}_{last}"),
+        format!("{first}-{last}"),
+        format!("{first}{last}"),
+        format!("{f0}{last}"),
+        format!("{f0}.{last}"),
+        format!("{first}{l0}"),
+        format!("{first}.{l0}"),
+        format!("{last}.{first}"),
+        format!("{last}{f0}"),
+    ];
+    let lc: Vec<char> = last.chars().collect();
+    for k in 5..lc.len() {
+        derived.push(format!("{f0}{}", lc[..k].iter().collect::<String>()));
+    }
+    derived.retain(|d| d.chars().count() >= 5 && !stop(d));
+    derived
 }
 
 struct Dsu(Vec<usize>);
@@ -161,24 +197,36 @@ fn role_account(p: &Entry) -> bool {
     }
     let all_roles = p.emails.iter().all(|e| e.split_once('@').is_some_and(|(l, d)| not_personal(l, d)));
     let n = p.real.to_ascii_lowercase();
-    let team_name = ["support", "team", "help", "noreply", "no-reply", "list", "group", "notifications", "alerts", "service", "desk"]
-        .iter()
-        .any(|w| n.contains(w));
+    let team_name = [
+        "support", "team", "help", "noreply", "no-reply", "list", "group", "notifications", "alerts", "service", "desk",
+    ]
+    .iter()
+    .any(|w| n.contains(w));
     all_roles && (team_name || n.is_empty() || p.emails.iter().any(|e| e.starts_with(&n)) || !n.contains(' '))
 }
 
-const PUBLIC_MAIL: &[&str] = &["gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "proton.me", "protonmail.com", "aol.com", "live.com", "me.com", "gmx.de", "gmx.net", "web.de"];
+const PUBLIC_MAIL: &[&str] = &[
+    "gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "proton.me",
+    "protonmail.com", "aol.com", "live.com", "me.com", "gmx.de", "gmx.net", "web.de",
+];
 
 impl People {
     pub(crate) fn new(config_people: &BTreeMap<String, String>, people: &[Person]) -> Self {
-        // 1. Merge persons that share a name, an email or an id.
-        let mut all: Vec<Person> = people.iter().filter(|p| !p.name.trim().is_empty() || !p.emails.is_empty()).cloned().collect();
+        // 1. Merge persons that share a name, an email or an id. An "id" that is an email
+        // address (an email's sender) counts as an email.
+        let mut all: Vec<Person> =
+            people.iter().filter(|p| !p.name.trim().is_empty() || !p.emails.is_empty()).cloned().collect();
+        for p in &mut all {
+            let (emails, ids): (Vec<String>, Vec<String>) = p.ids.drain(..).partition(|id| id.contains('@'));
+            p.ids = ids;
+            p.emails.extend(emails);
+        }
         let n = all.len();
         let mut dsu = Dsu((0..n).collect());
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, p) in all.iter().enumerate() {
             let mut keys: Vec<String> = Vec::new();
-            if p.name.split_whitespace().count() >= 2 {
+            if !p.name.trim().is_empty() {
                 keys.push(format!("n:{}", norm(&p.name)));
             }
             keys.extend(p.emails.iter().map(|e| format!("e:{}", e.to_lowercase())));
@@ -192,23 +240,32 @@ impl People {
                 }
             }
         }
-        // A one-word name (a handle) that exactly one multi-word person has as an alias.
+        // A one-word name (a handle: `priya-raman`, `twrobel`, `marenh`, `rvenkat-aws`)
+        // that is an alias or a derived handle of exactly one person with a full name.
         let mut alias_owner: HashMap<String, Option<usize>> = HashMap::new();
         for (i, p) in all.iter().enumerate() {
             if p.name.split_whitespace().count() >= 2 && !p.bot {
-                for a in &p.aliases {
-                    let e = alias_owner.entry(a.to_lowercase()).or_insert(Some(i));
+                let handles = p.aliases.iter().map(|a| a.to_lowercase()).chain(derived_handles(&p.name));
+                for h in handles {
+                    let e = alias_owner.entry(h).or_insert(Some(i));
                     if e.is_some_and(|j| dsu.find(j) != dsu.find(i)) {
                         *e = None;
                     }
                 }
             }
         }
-        for i in 0..n {
-            if all[i].name.split_whitespace().count() == 1 && !all[i].bot {
-                if let Some(Some(j)) = alias_owner.get(&all[i].name.to_lowercase()) {
-                    dsu.union(i, *j);
-                }
+        for (i, p) in all.iter().enumerate() {
+            if p.name.split_whitespace().count() != 1 || p.bot {
+                continue;
+            }
+            let name = p.name.trim().to_lowercase();
+            let head = name.split(['-', '_', '.']).next().unwrap_or(&name).to_string();
+            let owner =
+                alias_owner.get(&name).copied().flatten().or_else(|| {
+                    (head.chars().count() >= 5).then(|| alias_owner.get(&head).copied().flatten()).flatten()
+                });
+            if let Some(j) = owner {
+                dsu.union(i, j);
             }
         }
         // 2. Build one entry per group, in order of first appearance.
@@ -222,7 +279,8 @@ impl People {
             let mut e = Entry {
                 real: String::new(),
                 role: String::new(),
-                keep: members.iter().all(|&i| all[i].bot),
+                // A source that knows an account is a bot wins over one that does not say.
+                keep: members.iter().any(|&i| all[i].bot),
                 names: Vec::new(),
                 aliases: Vec::new(),
                 emails: Vec::new(),
@@ -269,7 +327,7 @@ impl People {
                     && e.role.is_empty()
                     && (e.names.iter().any(|n| norm(n) == key)
                         || e.aliases.iter().any(|a| norm(a) == key)
-                        || e.emails.iter().any(|m| *m == key)
+                        || e.emails.contains(&key)
                         || e.ids.iter().any(|i| i.to_lowercase() == key))
             });
             let i = found.unwrap_or_else(|| {
@@ -304,10 +362,12 @@ impl People {
         for e in &entries {
             let staff = !e.ids.is_empty() || (!e.role.is_empty()) || e.keep;
             for m in &e.emails {
-                if let Some((_, d)) = m.split_once('@') {
-                    if staff && !PUBLIC_MAIL.contains(&d) && d != "googlegroups.com" {
-                        home.insert(d.to_string());
-                    }
+                if let Some((_, d)) = m.split_once('@')
+                    && staff
+                    && !PUBLIC_MAIL.contains(&d)
+                    && d != "googlegroups.com"
+                {
+                    home.insert(d.to_string());
                 }
             }
         }
@@ -319,9 +379,11 @@ impl People {
             if e.keep || !e.role.is_empty() {
                 continue;
             }
+            // "Customer" as a title, not "Customer Experience" on a staff profile.
             let titled = e.title.as_deref().is_some_and(|t| {
-                let t = t.to_lowercase();
-                t.contains("customer") || t == "client" || t.contains("end user")
+                let t = t.trim().to_lowercase();
+                matches!(t.as_str(), "customer" | "client" | "end user" | "end-user")
+                    || e.ids.is_empty() && (t.contains("customer") || t.contains("client"))
             });
             let outside = e.ids.is_empty()
                 && !e.emails.is_empty()
@@ -341,10 +403,7 @@ impl People {
                 e.role.clone_from(&e.real);
             }
         }
-        let mut people = Self {
-            entries,
-            ..Self::default()
-        };
+        let mut people = Self { entries, ..Self::default() };
         people.build_matcher();
         people
     }
@@ -394,37 +453,13 @@ impl People {
                         add(&mut pats, w, i, false);
                     }
                 }
-                if words.len() >= 2 {
-                    let first = words[0].to_lowercase();
-                    let last = words[words.len() - 1].to_lowercase();
-                    if first.chars().all(char::is_alphabetic) && last.chars().all(char::is_alphabetic) {
-                        let f0: String = first.chars().take(1).collect();
-                        let l0: String = last.chars().take(1).collect();
-                        let mut derived = vec![
-                            format!("{first}.{last}"),
-                            format!("{first}_{last}"),
-                            format!("{first}-{last}"),
-                            format!("{first}{last}"),
-                            format!("{f0}{last}"),
-                            format!("{f0}.{last}"),
-                            format!("{first}{l0}"),
-                            format!("{first}.{l0}"),
-                            format!("{last}.{first}"),
-                            format!("{last}{f0}"),
-                        ];
-                        let lc: Vec<char> = last.chars().collect();
-                        for k in 5..lc.len() {
-                            derived.push(format!("{f0}{}", lc[..k].iter().collect::<String>()));
-                        }
-                        for d in derived {
-                            if d.chars().count() >= 5 && !stop(&d) {
-                                add(&mut pats, &d, i, false);
-                            }
-                        }
-                    }
+                for d in derived_handles(name) {
+                    add(&mut pats, &d, i, false);
                 }
             }
-            for a in &e.aliases {
+            // One-word names are handles too (a GitHub login, a Jira account name).
+            let handles = e.names.iter().filter(|n| !n.contains(' ')).chain(&e.aliases);
+            for a in handles {
                 let a = a.trim().trim_start_matches('@');
                 let handle = a.chars().any(|c| !c.is_alphabetic() && !c.is_whitespace());
                 if handle {
@@ -432,10 +467,11 @@ impl People {
                         add(&mut pats, a, i, false);
                     }
                     // The first word of a handle (kasia.n → kasia).
-                    if let Some(first) = a.split(|c: char| !c.is_alphabetic()).next() {
-                        if first.chars().count() >= 3 && !stop(first) {
-                            add(&mut pats, first, i, false);
-                        }
+                    if let Some(first) = a.split(|c: char| !c.is_alphabetic()).next()
+                        && first.chars().count() >= 3
+                        && !stop(first)
+                    {
+                        add(&mut pats, first, i, false);
                     }
                 } else if a.contains(' ') {
                     add(&mut pats, a, i, false);
@@ -467,11 +503,7 @@ impl People {
         self.matcher = if keys.is_empty() {
             None
         } else {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(&keys)
-                .ok()
+            AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(&keys).ok()
         };
         self.patterns = owners;
         self.lookup = lookup;
@@ -515,9 +547,7 @@ impl People {
 
     fn patterns_index(&self, key: &str) -> Option<usize> {
         let ac = self.matcher.as_ref()?;
-        ac.find_overlapping_iter(key)
-            .find(|m| m.start() == 0 && m.end() == key.len())
-            .map(|m| m.pattern().as_usize())
+        ac.find_overlapping_iter(key).find(|m| m.start() == 0 && m.end() == key.len()).map(|m| m.pattern().as_usize())
     }
 
     /// Names, handles, ids and `<@U…>` mentions of known people in `text`.
@@ -534,7 +564,8 @@ impl People {
                 continue;
             }
             let (who, mention_only) = self.patterns[m.pattern().as_usize()];
-            let at_sign = s > 0 && b[s - 1] == b'@' && !char_before(text, s - 1).is_some_and(|c| c.is_alphanumeric() || c == '.');
+            let at_sign =
+                s > 0 && b[s - 1] == b'@' && !char_before(text, s - 1).is_some_and(|c| c.is_alphanumeric() || c == '.');
             if mention_only && !at_sign {
                 continue;
             }
@@ -542,10 +573,27 @@ impl People {
                 s -= 1;
             }
             // A handle inside a dotted name (a host or a package) is not a mention.
-            if b.get(e) == Some(&b'.') && b.get(e + 1).is_some_and(u8::is_ascii_alphanumeric) && !text[s..e].contains(' ') {
-                let next_word_end = text[e + 1..].find(|c: char| !c.is_ascii_alphanumeric()).map_or(text.len(), |i| e + 1 + i);
+            if b.get(e) == Some(&b'.')
+                && b.get(e + 1).is_some_and(u8::is_ascii_alphanumeric)
+                && !text[s..e].contains(' ')
+            {
+                let next_word_end =
+                    text[e + 1..].find(|c: char| !c.is_ascii_alphanumeric()).map_or(text.len(), |i| e + 1 + i);
                 let tld = &text[e + 1..next_word_end];
-                if matches!(tld, "com" | "net" | "org" | "io" | "internal" | "local" | "example" | "svc" | "cluster" | "dev" | "cloud") {
+                if matches!(
+                    tld,
+                    "com"
+                        | "net"
+                        | "org"
+                        | "io"
+                        | "internal"
+                        | "local"
+                        | "example"
+                        | "svc"
+                        | "cluster"
+                        | "dev"
+                        | "cloud"
+                ) {
                     continue;
                 }
             }
@@ -566,7 +614,9 @@ impl People {
             match self.lookup.get(&id.as_str().to_lowercase()) {
                 Some(Owner::One(i)) if self.entries[*i].keep => {}
                 Some(&who) => out.push(Hit::new(m.start(), m.end(), rank::MENTION, self.label(who), "person")),
-                None if c.name("name").is_some() => out.push(Hit::new(m.start(), m.end(), rank::MENTION, SHARED, "person")),
+                None if c.name("name").is_some() => {
+                    out.push(Hit::new(m.start(), m.end(), rank::MENTION, SHARED, "person"));
+                }
                 None => {}
             }
         }
@@ -574,12 +624,8 @@ impl People {
 
     /// (real name, role) of every person shown as a role, in role order.
     pub(crate) fn pseudonyms(&self) -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> = self
-            .entries
-            .iter()
-            .filter(|e| !e.keep)
-            .map(|e| (e.real.clone(), e.role.clone()))
-            .collect();
+        let mut v: Vec<(String, String)> =
+            self.entries.iter().filter(|e| !e.keep).map(|e| (e.real.clone(), e.role.clone())).collect();
         v.sort_by(|a, b| role_order(&a.1).cmp(&role_order(&b.1)).then_with(|| a.1.cmp(&b.1)));
         v
     }
@@ -601,11 +647,7 @@ impl People {
                     bot: true,
                 });
             } else {
-                out.push(Person {
-                    name: e.role.clone(),
-                    title: e.title.clone(),
-                    ..Person::default()
-                });
+                out.push(Person { name: e.role.clone(), title: e.title.clone(), ..Person::default() });
             }
         }
         out
@@ -631,9 +673,9 @@ mod tests {
     fn person(name: &str, aliases: &[&str], emails: &[&str], ids: &[&str]) -> Person {
         Person {
             name: name.into(),
-            aliases: aliases.iter().map(|s| s.to_string()).collect(),
-            emails: emails.iter().map(|s| s.to_string()).collect(),
-            ids: ids.iter().map(|s| s.to_string()).collect(),
+            aliases: aliases.iter().map(ToString::to_string).collect(),
+            emails: emails.iter().map(ToString::to_string).collect(),
+            ids: ids.iter().map(ToString::to_string).collect(),
             title: None,
             bot: false,
         }

@@ -31,8 +31,9 @@ impl RedactionReport {
     }
 }
 
-/// Actor name for a person no source listed.
-pub const UNLISTED: &str = "Unlisted person";
+/// The actor name given to a person whom no source listed (build the redactor with
+/// [`Redactor::for_ingested`] and this does not happen).
+pub const UNLISTED_PERSON: &str = "Unlisted person";
 
 type Counts<'a> = BTreeMap<&'a str, usize>;
 
@@ -43,11 +44,11 @@ fn redact_record<'a>(r: &mut Record, redactor: &'a Redactor, counts: &mut Counts
         r.text = t;
         changed = true;
     }
-    if let Some(s) = &r.summary {
-        if let Some(t) = redactor.redact_counting(s, counts) {
-            r.summary = Some(t);
-            changed = true;
-        }
+    if let Some(s) = &r.summary
+        && let Some(t) = redactor.redact_counting(s, counts)
+    {
+        r.summary = Some(t);
+        changed = true;
     }
     for a in &mut r.attrs {
         if let Some(t) = redactor.redact_counting(&a.value, counts) {
@@ -56,16 +57,12 @@ fn redact_record<'a>(r: &mut Record, redactor: &'a Redactor, counts: &mut Counts
         }
     }
     if let Some(actor) = &mut r.actor {
-        let kept = actor.bot
-            || redactor.is_bot(&actor.name)
-            || actor.id.as_deref().is_some_and(|id| redactor.is_bot(id));
+        let kept =
+            actor.bot || redactor.is_bot(&actor.name) || actor.id.as_deref().is_some_and(|id| redactor.is_bot(id));
         if !kept {
-            let role = actor
-                .id
-                .as_deref()
-                .and_then(|id| redactor.role_of(id))
-                .or_else(|| redactor.role_of(&actor.name));
-            actor.name = role.unwrap_or(UNLISTED).to_string();
+            let role =
+                actor.id.as_deref().and_then(|id| redactor.role_of(id)).or_else(|| redactor.role_of(&actor.name));
+            actor.name = role.unwrap_or(UNLISTED_PERSON).to_string();
             actor.id = None;
             *counts.entry("person").or_default() += 1;
             changed = true;
@@ -109,16 +106,9 @@ pub fn redact_ingested(ingested: &mut Ingested, redactor: &Redactor) -> Redactio
                 (a, ca + cb)
             },
         );
-    let mut report = RedactionReport {
-        records,
-        records_changed: changed,
-        ..RedactionReport::default()
-    };
+    let mut report = RedactionReport { records, records_changed: changed, ..RedactionReport::default() };
     for (src, counts) in per_source {
-        let path = ingested
-            .sources
-            .get(src as usize)
-            .map_or_else(|| format!("source {src}"), |s| s.path.clone());
+        let path = ingested.sources.get(src as usize).map_or_else(|| format!("source {src}"), |s| s.path.clone());
         let slot = report.per_source.entry(path).or_default();
         for (k, v) in counts {
             *slot.entry(k.to_string()).or_default() += v;
@@ -157,7 +147,12 @@ mod tests {
                 problems: vec![],
             }],
             people: vec![
-                Person { name: "Dana Whitfield".into(), aliases: vec!["dana".into()], ids: vec!["U03DWHT1FD".into()], ..Person::default() },
+                Person {
+                    name: "Dana Whitfield".into(),
+                    aliases: vec!["dana".into()],
+                    ids: vec!["U03DWHT1FD".into()],
+                    ..Person::default()
+                },
                 Person { name: "Marcus Oyelaran".into(), ids: vec!["U04MOY8YRX".into()], ..Person::default() },
             ],
             ..Ingested::default()

@@ -1,10 +1,10 @@
-//! One pass of keyword spotting (Aho–Corasick, ASCII case-insensitive) that decides
-//! which context rules run on which line, so most lines are rejected after a single
-//! automaton scan.
+//! One pass of keyword and token-prefix spotting (Aho–Corasick, ASCII
+//! case-insensitive) that decides which token rules run where and which context rules
+//! run on which line, so most lines are rejected after a single automaton scan.
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::pii;
 use crate::secrets::{self, LineRule};
@@ -22,13 +22,19 @@ enum Action {
 
 struct Keywords {
     ac: AhoCorasick,
+    /// For each pattern: the actions of every keyword inside it.
     actions: Vec<Vec<Action>>,
+    /// For each pattern: the token prefixes (by index) it starts with, ignoring case.
+    tokens: Vec<Vec<usize>>,
 }
 
 const LINE_KEYWORDS: &[(LineRule, &[&str])] = &[
     (
-        LineRule::Assign,
-        &["pass", "pwd", "secret", "token", "key", "credential", "creds", "auth", "hmac", "cookie", "session", "sig", "jwt", "bearer"],
+        LineRule::Markup,
+        &[
+            "pass", "pwd", "secret", "token", "key", "credential", "creds", "auth", "hmac", "cookie", "session", "sig",
+            "jwt", "bearer",
+        ],
     ),
     (LineRule::AuthHeader, &["authoriz", "authoris", "bearer"]),
     (LineRule::Curl, &["curl", "--user", "wget", "-u "]),
@@ -45,14 +51,14 @@ const PROSE_KEYWORDS: &[&str] = &[
 ];
 
 static KEYWORDS: LazyLock<Keywords> = LazyLock::new(|| {
-    let mut table: Vec<(String, Vec<Action>)> = Vec::new();
-    let mut add = |k: &str, a: Action| match table.iter_mut().find(|(w, _)| w == k) {
+    let mut keywords: Vec<(String, Vec<Action>)> = Vec::new();
+    let mut add = |k: &str, a: Action| match keywords.iter_mut().find(|(w, _)| w == k) {
         Some((_, v)) => {
             if !v.contains(&a) {
                 v.push(a);
             }
         }
-        None => table.push((k.to_string(), vec![a])),
+        None => keywords.push((k.to_string(), vec![a])),
     };
     for (rule, words) in LINE_KEYWORDS {
         for w in *words {
@@ -69,31 +75,64 @@ static KEYWORDS: LazyLock<Keywords> = LazyLock::new(|| {
     for w in pii::PHONE_AFTER {
         add(w, Action::PhoneAfter);
     }
-    let ac = AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .build(table.iter().map(|(w, _)| w.as_str()))
-        .expect("the keyword automaton builds");
-    Keywords {
-        ac,
-        actions: table.into_iter().map(|(_, a)| a).collect(),
+    let prefixes: Vec<Vec<u8>> = secrets::token_prefixes().map(<[u8]>::to_ascii_lowercase).collect();
+    let mut patterns: Vec<Vec<u8>> = keywords.iter().map(|(w, _)| w.as_bytes().to_vec()).collect();
+    for p in &prefixes {
+        if !patterns.contains(p) {
+            patterns.push(p.clone());
+        }
     }
+    // A found pattern also stands for the keywords inside it (`password` for `pass`,
+    // `api key` for `key`) and the token prefixes it starts with (`sk-ant-` for `sk-`),
+    // so leftmost-longest search, which can skip ahead, misses no rule.
+    let actions = patterns
+        .iter()
+        .map(|p| {
+            let mut acts: Vec<Action> = Vec::new();
+            for (w, a) in &keywords {
+                if memchr::memmem::find(p, w.as_bytes()).is_some() {
+                    for x in a {
+                        if !acts.contains(x) {
+                            acts.push(*x);
+                        }
+                    }
+                }
+            }
+            acts
+        })
+        .collect();
+    let tokens = patterns
+        .iter()
+        .map(|p| prefixes.iter().enumerate().filter(|(_, q)| p.starts_with(q)).map(|(i, _)| i).collect())
+        .collect();
+    let ac = AhoCorasickBuilder::new()
+        .kind(Some(AhoCorasickKind::DFA))
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&patterns)
+        .expect("the keyword automaton builds");
+    Keywords { ac, actions, tokens }
 });
 
 pub(crate) fn warm() {
     LazyLock::force(&KEYWORDS);
 }
 
-const RULES: [LineRule; 5] = [LineRule::Assign, LineRule::AuthHeader, LineRule::Curl, LineRule::UrlPassword, LineRule::Keyed];
+const RULES: [LineRule; 5] =
+    [LineRule::Markup, LineRule::AuthHeader, LineRule::Curl, LineRule::UrlPassword, LineRule::Keyed];
 
 fn bit(rule: LineRule) -> u8 {
     1 << RULES.iter().position(|r| *r == rule).unwrap_or(0)
 }
 
-/// Runs every keyword-triggered rule on `text`. Keywords inside `protected` ranges (earlier
-/// substitutions such as `‹secret:token›`) do not count.
-pub(crate) fn context_rules<'a>(text: &str, protected: &[(usize, usize)], out: &mut Vec<Hit<'a>>) {
+/// One automaton pass over `text` for every keyword and token prefix: prefixed tokens
+/// are matched where their prefix occurs, and (when `context`) the keyword-triggered
+/// rules run on the lines and at the places their keywords occur. Returns whether any
+/// keyword was seen. Matches inside `protected` ranges (earlier substitutions such as
+/// `‹secret:token›`) do not count.
+pub(crate) fn scan<'a>(text: &str, protected: &[(usize, usize)], context: bool, out: &mut Vec<Hit<'a>>) -> bool {
     let k = &*KEYWORDS;
+    let mut seen = false;
     let mut line: Option<(usize, usize)> = None;
     let mut mask: u8 = 0;
     let flush = |line: Option<(usize, usize)>, mask: u8, out: &mut Vec<Hit<'a>>| {
@@ -105,13 +144,21 @@ pub(crate) fn context_rules<'a>(text: &str, protected: &[(usize, usize)], out: &
             }
         }
     };
-    for m in k.ac.find_overlapping_iter(text) {
+    for m in k.ac.find_iter(text) {
         let (s, e) = (m.start(), m.end());
         let i = protected.partition_point(|&(_, pe)| pe <= s);
-        if protected.get(i).is_some_and(|&(ps, _)| ps < e) {
+        if protected.get(i).is_some_and(|&(ps, _)| ps < e) || !text.is_char_boundary(s) {
             continue;
         }
-        for &a in &k.actions[m.pattern().as_usize()] {
+        let pattern = m.pattern().as_usize();
+        if !k.tokens[pattern].is_empty() {
+            secrets::token_at(text, s, &k.tokens[pattern], out);
+        }
+        if !context || k.actions[pattern].is_empty() {
+            continue;
+        }
+        seen = true;
+        for &a in &k.actions[pattern] {
             match a {
                 Action::Line(rule) => {
                     if !line.is_some_and(|(ls, le)| s >= ls && s <= le) {
@@ -129,4 +176,5 @@ pub(crate) fn context_rules<'a>(text: &str, protected: &[(usize, usize)], out: &
         }
     }
     flush(line, mask, out);
+    seen
 }

@@ -8,11 +8,11 @@
 
 use std::sync::LazyLock;
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 
 use crate::shape::{
-    char_at, char_before, classes, entropy, is_glue, is_placeholder, is_uuid, is_word_char,
-    line_bounds, looks_random,
+    char_at, char_before, classes, entropy, is_glue, is_placeholder, is_uuid, is_word_char, line_bounds, looks_random,
 };
 use crate::span::{Hit, rank};
 
@@ -29,8 +29,9 @@ enum Check {
     Slack,
 }
 
-/// Credentials that start with a vendor prefix. Every pattern starts with a literal so
-/// the combined regex can skip ahead with a literal prefilter.
+/// Credentials that start with a vendor prefix. Every pattern starts with a literal
+/// (checked when the rules are built): the literals join the keywords of
+/// [`crate::scan`]'s automaton, and a rule runs only where one of its literals occurs.
 const TOKEN_RULES: &[(&str, &str, Check)] = &[
     ("aws-access-key", r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}", Check::Random),
     ("gcp-api-key", r"AIza[0-9A-Za-z_\-]{35}", Check::Any),
@@ -38,36 +39,18 @@ const TOKEN_RULES: &[(&str, &str, Check)] = &[
     ("gcp-oauth-token", r"ya29\.[0-9A-Za-z_\-]{30,}", Check::Any),
     ("github-token", r"gh[pousr]_[A-Za-z0-9]{36,251}", Check::Random),
     ("github-token", r"github_pat_[A-Za-z0-9_]{80,}", Check::Random),
-    (
-        "gitlab-token",
-        r"gl(?:pat|ptt|dt|rt|rtr|ft|soat|cbt|imt|agent|ffct|oas|wt)-[A-Za-z0-9_\-.]{20,}",
-        Check::Random,
-    ),
+    ("gitlab-token", r"gl(?:pat|ptt|dt|rt|rtr|ft|soat|cbt|imt|agent|ffct|oas|wt)-[A-Za-z0-9_\-.]{20,}", Check::Random),
     ("gitlab-token", r"GR1348941[A-Za-z0-9_\-]{20,}", Check::Random),
     ("slack-token", r"xoxe\.xox[bp]-\d-[A-Za-z0-9]{60,}", Check::Any),
     ("slack-token", r"xoxe-\d-[A-Za-z0-9]{60,}", Check::Any),
     ("slack-token", r"xox[abposr]-[A-Za-z0-9\-]{10,}", Check::Slack),
     ("slack-token", r"xapp-\d-[A-Za-z0-9]+-\d+-[A-Za-z0-9]+", Check::Random),
-    (
-        "slack-webhook",
-        r"(?:https?:(?:\\?/){2})?hooks\.slack\.com(?:\\?/[A-Za-z0-9_+\-]*)*",
-        Check::Any,
-    ),
-    (
-        "teams-webhook",
-        r#"(?:https?://)?[A-Za-z0-9\-]+\.webhook\.office\.com/webhook[A-Za-z0-9]*/[^\s"'<>]*"#,
-        Check::Any,
-    ),
-    (
-        "teams-webhook",
-        r#"(?:https?://)?outlook\.office\.com/webhook[A-Za-z0-9]*/[^\s"'<>]*"#,
-        Check::Any,
-    ),
-    (
-        "discord-webhook",
-        r"(?:https?://)?(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_\-]+",
-        Check::Any,
-    ),
+    // Webhook URLs start at a literal; the scheme and subdomain before it are added by
+    // `extend_url_start`.
+    ("slack-webhook", r"hooks\.slack\.com(?:\\?/[A-Za-z0-9_+\-]*)*", Check::Any),
+    ("teams-webhook", r#"webhook\.office\.com/webhook[A-Za-z0-9]*/[^\s"'<>]*"#, Check::Any),
+    ("teams-webhook", r#"outlook\.office\.com/webhook[A-Za-z0-9]*/[^\s"'<>]*"#, Check::Any),
+    ("discord-webhook", r"discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_\-]+", Check::Any),
     ("stripe-key", r"(?:sk|rk)_(?:live|test|prod)_[0-9A-Za-z]{10,99}", Check::Random),
     ("stripe-key", r"whsec_[A-Za-z0-9+/=]{24,}", Check::Random),
     ("twilio-key", r"SK[0-9a-fA-F]{32}", Check::Random),
@@ -76,11 +59,7 @@ const TOKEN_RULES: &[(&str, &str, Check)] = &[
     ("pypi-token", r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}", Check::Any),
     ("jwt", r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*", Check::Any),
     ("anthropic-key", r"sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_\-]{20,}", Check::Any),
-    (
-        "openai-key",
-        r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{10,}T3BlbkFJ[A-Za-z0-9_\-]{10,}",
-        Check::Any,
-    ),
+    ("openai-key", r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{10,}T3BlbkFJ[A-Za-z0-9_\-]{10,}", Check::Any),
     ("openai-key", r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}", Check::Random),
     ("openai-key", r"sk-[A-Za-z0-9]{48}", Check::Random),
     ("huggingface-token", r"hf_[A-Za-z]{34}", Check::MixedAlpha),
@@ -143,31 +122,48 @@ const TOKEN_RULES: &[(&str, &str, Check)] = &[
 ];
 
 /// Every prefixed-token rule's label, `secret:<id>`, in catalogue order.
-static TOKEN_LABELS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-    TOKEN_RULES
-        .iter()
-        .map(|(id, _, _)| &*format!("secret:{id}").leak())
-        .collect()
-});
+static TOKEN_LABELS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| TOKEN_RULES.iter().map(|(id, _, _)| &*format!("secret:{id}").leak()).collect());
+
+/// The literals every match of `pattern` starts with.
+fn prefixes(pattern: &str) -> Vec<Vec<u8>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::parse(pattern).expect("the built-in token rules parse");
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let lits = seq.literals().expect("every token rule starts with a literal");
+    assert!(lits.iter().all(|l| !l.as_bytes().is_empty()), "a token rule can start with anything: {pattern}");
+    lits.iter().map(|l| l.as_bytes().to_vec()).collect()
+}
 
 struct Tokens {
-    re: Regex,
+    /// Every literal prefix of every rule, with the rules that start with it.
+    prefixes: Vec<(Vec<u8>, Vec<usize>)>,
+    /// Each rule, anchored at the start of the haystack.
+    anchored: Vec<Regex>,
 }
 
 static TOKENS: LazyLock<Tokens> = LazyLock::new(|| {
-    let alts: Vec<String> = TOKEN_RULES
+    let mut prefixes: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+    for (rule, (_, pattern, _)) in TOKEN_RULES.iter().enumerate() {
+        for p in self::prefixes(pattern) {
+            match prefixes.iter_mut().find(|(q, _)| *q == p) {
+                Some((_, rules)) => rules.push(rule),
+                None => prefixes.push((p, vec![rule])),
+            }
+        }
+    }
+    let anchored = TOKEN_RULES
         .iter()
-        .enumerate()
-        .map(|(i, (_, p, _))| format!("(?P<t{i}>{p})"))
+        .map(|(_, p, _)| Regex::new(&format!("^(?:{p})")).expect("the built-in token rules compile"))
         .collect();
-    let pattern = format!("(?:{})", alts.join("|"));
-    let re = regex::RegexBuilder::new(&pattern)
-        .size_limit(64 << 20)
-        .dfa_size_limit(64 << 20)
-        .build()
-        .expect("the built-in token rules compile");
-    Tokens { re }
+    Tokens { prefixes, anchored }
 });
+
+/// The literal prefixes of the prefixed-token rules, for the keyword automaton
+/// ([`crate::scan`]); a prefix's index is what [`token_at`] takes.
+pub(crate) fn token_prefixes() -> impl Iterator<Item = &'static [u8]> {
+    TOKENS.prefixes.iter().map(|(p, _)| p.as_slice())
+}
 
 /// Forces the compilation of every built-in rule (so the first redaction is not slow).
 pub(crate) fn warm() {
@@ -192,59 +188,86 @@ fn passes(check: Check, s: &str) -> bool {
             c.upper && c.lower && entropy(s) >= 3.5 && !is_placeholder(&s[3..])
         }
         Check::Slack => {
-            let longest_digits = s
-                .split(|c: char| !c.is_ascii_digit())
-                .map(str::len)
-                .max()
-                .unwrap_or(0);
+            let longest_digits = s.split(|c: char| !c.is_ascii_digit()).map(str::len).max().unwrap_or(0);
             s.len() >= 30 && longest_digits >= 8 && !is_placeholder(&s[5..])
         }
     }
 }
 
-/// Credentials with a vendor prefix, anywhere in `text`.
-pub(crate) fn tokens<'a>(text: &str, out: &mut Vec<Hit<'a>>) {
+/// Whether a token match at `start..end` of `text` stands alone: it starts where a word
+/// starts (right after an escaped `\n` in a JSON string counts) and ends where one ends.
+fn token_bounded(text: &str, start: usize, end: usize) -> bool {
+    let starts = match char_before(text, start) {
+        Some(c) if is_word_char(c) => start >= 2 && text.as_bytes()[start - 2] == b'\\' && matches!(c, 'n' | 't' | 'r'),
+        _ => true,
+    };
+    starts && char_at(text, end).is_none_or(|c| !c.is_ascii_alphanumeric() && !is_glue(c))
+}
+
+/// A credential with a vendor prefix starting at `start`, where the prefixes numbered
+/// `prefixes` (see [`token_prefixes`]) may begin: the rules of those that really do
+/// (case-sensitively) are tried, anchored there, and the longest valid match is kept.
+pub(crate) fn token_at(text: &str, start: usize, prefixes: &[usize], out: &mut Vec<Hit<'_>>) {
     let t = &*TOKENS;
     let labels = &*TOKEN_LABELS;
-    let mut at = 0;
-    while at < text.len() {
-        let Some(caps) = t.re.captures_at(text, at) else {
-            break;
-        };
-        let Some(m) = caps.get(0) else { break };
-        let Some(i) = (0..TOKEN_RULES.len()).find(|&i| caps.get(i + 1).is_some()) else {
-            break;
-        };
-        let s = m.as_str();
-        // The token must start and end where a word does (after `\n` in a JSON string is
-        // a start).
-        let start_ok = match char_before(text, m.start()) {
-            None => true,
-            Some(c) if is_word_char(c) => {
-                let b = text.as_bytes();
-                m.start() >= 2 && b[m.start() - 2] == b'\\' && matches!(c, 'n' | 't' | 'r')
-            }
-            Some(_) => true,
-        };
-        let end_ok = char_at(text, m.end()).is_none_or(|c| !c.is_ascii_alphanumeric() && !is_glue(c));
-        if start_ok && end_ok && passes(TOKEN_RULES[i].2, s) {
-            out.push(Hit::new(m.start(), m.end(), rank::SECRET, labels[i], labels[i]));
-            at = m.end();
-        } else {
-            at = next_char(text, m.start());
+    let rest = &text[start..];
+    let mut best: Option<(usize, usize)> = None;
+    for &p in prefixes {
+        let (prefix, rules) = &t.prefixes[p];
+        if !rest.as_bytes().starts_with(prefix) {
+            continue;
         }
+        for &rule in rules {
+            let Some(found) = t.anchored[rule].find(rest) else { continue };
+            let end = start + found.end();
+            if best.is_none_or(|(_, e)| end > e)
+                && token_bounded(text, start, end)
+                && passes(TOKEN_RULES[rule].2, &text[start..end])
+            {
+                best = Some((rule, end));
+            }
+        }
+    }
+    if let Some((rule, end)) = best {
+        let start = if TOKEN_RULES[rule].0.ends_with("-webhook") { extend_url_start(text, start) } else { start };
+        out.push(Hit::new(start, end, rank::SECRET, labels[rule], labels[rule]));
     }
 }
 
-fn next_char(text: &str, i: usize) -> usize {
-    char_at(text, i).map_or(text.len(), |c| i + c.len_utf8())
+/// Credentials with a vendor prefix, anywhere in `text` (the token part of
+/// [`crate::scan::scan`]).
+#[cfg(test)]
+pub(crate) fn tokens(text: &str, out: &mut Vec<Hit<'_>>) {
+    crate::scan::scan(text, &[], false, out);
+}
+
+/// Moves the start of a URL match at `start` back over subdomains (`mycompany.`) and a
+/// scheme (`https://`, or `https:\/\/` in JSON).
+fn extend_url_start(text: &str, mut start: usize) -> usize {
+    let b = text.as_bytes();
+    for _ in 0..3 {
+        if start < 2 || b[start - 1] != b'.' {
+            break;
+        }
+        let label = b[..start - 1].iter().rev().take_while(|c| c.is_ascii_alphanumeric() || **c == b'-').count();
+        if label == 0 {
+            break;
+        }
+        start -= label + 1;
+    }
+    for scheme in ["https://", "http://", "https:\\/\\/", "http:\\/\\/"] {
+        if text[..start].ends_with(scheme) {
+            return start - scheme.len();
+        }
+    }
+    start
 }
 
 /// Rules run on a line only when one of their keywords occurs in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LineRule {
-    /// `key = value`, `"key": "value"`, `<key>value</key>`, `--key value`.
-    Assign,
+    /// `<key>value</key>`, `--key value` (plain `key = value` is [`assignments`]).
+    Markup,
     /// `Authorization: Bearer …`, `bearer …`.
     AuthHeader,
     /// `curl -u user:pass`.
@@ -257,23 +280,27 @@ pub(crate) enum LineRule {
 }
 
 struct LineRules {
-    assign: Regex,
     xml: Regex,
     flag: Regex,
     auth: Regex,
     bearer: Regex,
     curl: Regex,
     url: Regex,
-    keyed: Vec<(&'static str, Regex, fn(&str) -> bool)>,
+    keyed: Vec<KeyedRule>,
 }
+
+/// A label, a pattern whose group `s` is the secret, and a check on it.
+type KeyedRule = (&'static str, Regex, fn(&str) -> bool);
 
 static LINE_RULES: LazyLock<LineRules> = LazyLock::new(|| {
     let value = r#"(?P<val>\\?"[^"\n]{0,300}?\\?"|'[^'\n]{0,300}'|`[^`\n]{0,300}`|[^\s"'`,;&)}\]<>|]+)"#;
     let build = |p: &str| Regex::new(p).expect("built-in line rules compile");
-    let keyed: Vec<(&'static str, Regex, fn(&str) -> bool)> = vec![
+    let keyed: Vec<KeyedRule> = vec![
         (
             "secret:azure-client-secret",
-            build(r"(?:^|[^A-Za-z0-9_~.\-])(?P<s>[A-Za-z0-9_~.\-]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})(?:[^A-Za-z0-9_~\-]|$)"),
+            build(
+                r"(?:^|[^A-Za-z0-9_~.\-])(?P<s>[A-Za-z0-9_~.\-]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})(?:[^A-Za-z0-9_~\-]|$)",
+            ),
             |s| !is_placeholder(&s[6..]) && entropy(s) >= 3.0,
         ),
         (
@@ -281,44 +308,17 @@ static LINE_RULES: LazyLock<LineRules> = LazyLock::new(|| {
             build(r"(?i:accountkey|sharedaccesskey)[ \t]*=[ \t]*(?P<s>[A-Za-z0-9+/]{20,}={0,2})"),
             |_| true,
         ),
-        (
-            "secret:azure-sas",
-            build(r"[?&](?i:sig)=(?P<s>[A-Za-z0-9%+/=]{20,})"),
-            |_| true,
-        ),
-        (
-            "secret:aws-secret-key",
-            build(r"(?:^|[^A-Za-z0-9/+])(?P<s>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"),
-            |s| {
-                let c = classes(s);
-                c.upper && c.lower && c.digit && entropy(s) >= 4.0
-            },
-        ),
-        (
-            "secret:terraform-token",
-            build(r"(?P<s>[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]{60,70})"),
-            |_| true,
-        ),
-        (
-            "secret:mailchimp-key",
-            build(r"(?-u:\b)(?P<s>[0-9a-f]{32}-us\d{1,2})(?-u:\b)"),
-            |s| entropy(s) >= 3.0,
-        ),
-        (
-            "secret:facebook-token",
-            build(r"(?-u:\b)\d{15,16}(?:\||%7[Cc])(?P<s>[A-Za-z0-9_\-]{27})"),
-            |_| true,
-        ),
-        (
-            "secret:telegram-token",
-            build(r"(?-u:\b)(?P<s>\d{8,10}:AA[A-Za-z0-9_\-]{33})"),
-            |_| true,
-        ),
+        ("secret:azure-sas", build(r"[?&](?i:sig)=(?P<s>[A-Za-z0-9%+/=]{20,})"), |_| true),
+        ("secret:aws-secret-key", build(r"(?:^|[^A-Za-z0-9/+])(?P<s>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"), |s| {
+            let c = classes(s);
+            c.upper && c.lower && c.digit && entropy(s) >= 4.0
+        }),
+        ("secret:terraform-token", build(r"(?P<s>[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]{60,70})"), |_| true),
+        ("secret:mailchimp-key", build(r"(?-u:\b)(?P<s>[0-9a-f]{32}-us\d{1,2})(?-u:\b)"), |s| entropy(s) >= 3.0),
+        ("secret:facebook-token", build(r"(?-u:\b)\d{15,16}(?:\||%7[Cc])(?P<s>[A-Za-z0-9_\-]{27})"), |_| true),
+        ("secret:telegram-token", build(r"(?-u:\b)(?P<s>\d{8,10}:AA[A-Za-z0-9_\-]{33})"), |_| true),
     ];
     LineRules {
-        assign: build(&format!(
-            r#"(?P<key>[A-Za-z][A-Za-z0-9_.\-]{{0,80}})\\?["']?[ \t]{{0,4}}(?::=|=>|->|=|:)[ \t]{{0,4}}{value}"#
-        )),
         xml: build(r"<(?P<key>[A-Za-z][A-Za-z0-9_:.\-]{0,60})(?:[ \t][^>\n]{0,100})?>(?P<val>[^<\n]{1,300})</"),
         flag: build(&format!(r"(?:^|[ \t])--(?P<key>[A-Za-z][A-Za-z0-9_\-]{{1,60}})[ \t]+{value}")),
         auth: build(
@@ -336,28 +336,33 @@ static LINE_RULES: LazyLock<LineRules> = LazyLock::new(|| {
 });
 
 /// Runs `rule` on the line `text[ls..le]`.
-pub(crate) fn line_rule<'a>(rule: LineRule, text: &str, ls: usize, le: usize, out: &mut Vec<Hit<'a>>) {
+pub(crate) fn line_rule(rule: LineRule, text: &str, ls: usize, le: usize, out: &mut Vec<Hit<'_>>) {
     let line = &text[ls..le];
     let r = &*LINE_RULES;
     match rule {
-        LineRule::Assign => {
-            for re in [&r.assign, &r.xml, &r.flag] {
-                assignments(re, line, ls, out);
+        LineRule::Markup => {
+            for re in [&r.xml, &r.flag] {
+                markup_pairs(re, line, ls, out);
             }
         }
         LineRule::AuthHeader => {
-            for re in [&r.auth, &r.bearer] {
+            for (re, bearer_only) in [(&r.auth, false), (&r.bearer, true)] {
                 for c in re.captures_iter(line) {
                     let Some(m) = c.name("s") else { continue };
                     let v = m.as_str();
-                    let bearer_only = std::ptr::eq(re, &r.bearer);
                     let ok = if bearer_only {
                         looks_random(v, 12)
                     } else {
                         v.len() >= 6 && !is_placeholder(v) && v.bytes().any(|b| b.is_ascii_alphanumeric())
                     };
                     if ok {
-                        out.push(Hit::new(ls + m.start(), ls + m.end(), rank::SECRET_CONTEXT, "secret:auth-header", "secret:auth-header"));
+                        out.push(Hit::new(
+                            ls + m.start(),
+                            ls + m.end(),
+                            rank::SECRET_CONTEXT,
+                            "secret:auth-header",
+                            "secret:auth-header",
+                        ));
                     }
                 }
             }
@@ -378,7 +383,13 @@ pub(crate) fn line_rule<'a>(rule: LineRule, text: &str, ls: usize, le: usize, ou
                 let Some(m) = c.name("s") else { continue };
                 let v = m.as_str();
                 if !is_placeholder(v) || looks_random(v, 8) {
-                    out.push(Hit::new(ls + m.start(), ls + m.end(), rank::SECRET_CONTEXT, "secret:url-password", "secret:url-password"));
+                    out.push(Hit::new(
+                        ls + m.start(),
+                        ls + m.end(),
+                        rank::SECRET_CONTEXT,
+                        "secret:url-password",
+                        "secret:url-password",
+                    ));
                 }
             }
         }
@@ -395,50 +406,151 @@ pub(crate) fn line_rule<'a>(rule: LineRule, text: &str, ls: usize, le: usize, ou
     }
 }
 
-/// `key = value` pairs whose key names a credential and whose value looks like one.
-/// After a pair that is not a credential the search resumes at its value, so pairs
-/// nested in it (`https://host/x?access_token=…`) are still seen.
-fn assignments<'a>(re: &Regex, line: &str, off: usize, out: &mut Vec<Hit<'a>>) {
-    let mut at = 0;
-    while at < line.len() {
-        let Some(c) = re.captures_at(line, at) else { break };
-        let (Some(m), Some(k), Some(v)) = (c.get(0), c.name("key"), c.name("val")) else {
-            break;
-        };
-        let (vs, ve) = unquote(v.as_str());
-        let value = &v.as_str()[vs..ve];
-        let label = match key_kind(k.as_str()) {
-            Some(kind) if value_fits(kind, value) => Some(kind.label()),
-            None if high_entropy_value(k.as_str(), value) => Some("secret:high-entropy"),
-            _ => None,
-        };
-        match label {
-            Some(label) => {
-                let r = if label == "secret:high-entropy" { rank::SECRET_PROSE } else { rank::SECRET_CONTEXT };
-                out.push(Hit::new(off + v.start() + vs, off + v.start() + ve, r, label, label));
-                at = m.end().max(at + 1);
-            }
-            None => at = v.start().max(at + 1),
-        }
-        while at < line.len() && !line.is_char_boundary(at) {
-            at += 1;
+/// `<key>value</key>` and `--key value` pairs whose key names a credential.
+fn markup_pairs(re: &Regex, line: &str, off: usize, out: &mut Vec<Hit<'_>>) {
+    for caps in re.captures_iter(line) {
+        let (Some(key), Some(val)) = (caps.name("key"), caps.name("val")) else { continue };
+        let (vs, ve) = unquote(val.as_str());
+        let value = &val.as_str()[vs..ve];
+        if let Some(kind) = key_kind(key.as_str())
+            && value_fits(kind, value)
+        {
+            let label = kind.label();
+            out.push(Hit::new(off + val.start() + vs, off + val.start() + ve, rank::SECRET_CONTEXT, label, label));
         }
     }
 }
 
-/// `key: value` pairs with a long random value, anywhere (no credential word needed):
-/// the high-entropy rule of [`assignments`] for lines no keyword flagged.
-pub(crate) fn high_entropy_pairs<'a>(text: &str, out: &mut Vec<Hit<'a>>) {
-    static PAIR: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"(?P<key>[A-Za-z][A-Za-z0-9_.\-]{0,60})\\?["']?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}\\?["'`]?(?P<val>[A-Za-z0-9+/=_\-]{24,})"#)
-            .expect("compiles")
+/// Parts of key names that may name a credential; a key with none of them is only
+/// looked at for a high-entropy value.
+const KEY_HINTS: &[&str] = &[
+    "pass", "pwd", "pw", "secret", "token", "key", "cred", "auth", "hmac", "cookie", "session", "sig", "jwt", "bearer",
+];
+
+fn key_hint(key: &str) -> bool {
+    static HINTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasickBuilder::new().ascii_case_insensitive(true).build(KEY_HINTS).expect("the key hints build")
     });
-    for c in PAIR.captures_iter(text) {
-        let (Some(k), Some(v)) = (c.name("key"), c.name("val")) else { continue };
-        if key_kind(k.as_str()).is_none() && high_entropy_value(k.as_str(), v.as_str()) {
-            out.push(Hit::new(v.start(), v.end(), rank::SECRET_PROSE, "secret:high-entropy", "secret:high-entropy"));
+    HINTS.is_match(key)
+}
+
+/// `key = value` pairs (`=`, `:`, `:=`, `=>`; JSON, YAML, `.env`, logfmt, query strings,
+/// JSON-escaped quotes) whose key names a credential and whose value looks like one, or
+/// whose value is a long high-entropy string and whose key does not name evidence.
+/// Parsed by hand around every `=` and `:`, so a line costs one `memchr2` pass.
+pub(crate) fn assignments(text: &str, out: &mut Vec<Hit<'_>>) {
+    let b = text.as_bytes();
+    for p in memchr::memchr2_iter(b'=', b':', b) {
+        let prev = p.checked_sub(1).map(|i| b[i]);
+        let next = b.get(p + 1).copied();
+        let url = text[p..].starts_with("://") || text[p..].starts_with(":\\/\\/");
+        let sep_end = match (b[p], prev, next) {
+            // Comparisons, `::` paths and URL schemes are not assignments.
+            (b'=', Some(b':' | b'=' | b'!' | b'<' | b'>'), _)
+            | (b'=', _, Some(b'='))
+            | (b':', Some(b':'), _)
+            | (b':', _, Some(b':')) => continue,
+            (b':', _, _) if url => continue,
+            (b':', _, Some(b'=')) | (b'=', _, Some(b'>')) => p + 2,
+            _ => p + 1,
+        };
+        let Some((vs, ve)) = value_after(text, sep_end) else { continue };
+        if ve - vs < 3 {
+            continue;
+        }
+        let Some((ks, ke)) = key_before(b, p) else { continue };
+        let key = &text[ks..ke];
+        let value = &text[vs..ve];
+        let found = if key_hint(key) {
+            match key_kind(key) {
+                Some(kind) if value_fits(kind, value) => Some((kind.label(), rank::SECRET_CONTEXT)),
+                Some(_) => None,
+                None => high_entropy_value(key, value).then_some(("secret:high-entropy", rank::SECRET_PROSE)),
+            }
+        } else {
+            (value.len() >= 24 && high_entropy_value(key, value)).then_some(("secret:high-entropy", rank::SECRET_PROSE))
+        };
+        if let Some((label, rank)) = found {
+            out.push(Hit::new(vs, ve, rank, label, label));
         }
     }
+}
+
+/// The key that ends just before the separator at `p`: blanks, a closing quote (maybe
+/// escaped), then `[A-Za-z0-9_.-]+` starting with a letter.
+fn key_before(b: &[u8], p: usize) -> Option<(usize, usize)> {
+    let mut end = p;
+    let mut blanks = 0;
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t') && blanks < 4 {
+        end -= 1;
+        blanks += 1;
+    }
+    if end > 0 && matches!(b[end - 1], b'"' | b'\'') {
+        end -= 1;
+        if end > 0 && b[end - 1] == b'\\' {
+            end -= 1;
+        }
+    }
+    let mut start = end;
+    while start > 0
+        && end - start < 80
+        && (b[start - 1].is_ascii_alphanumeric() || matches!(b[start - 1], b'_' | b'.' | b'-'))
+    {
+        start -= 1;
+    }
+    while start < end && !b[start].is_ascii_alphabetic() {
+        start += 1;
+    }
+    (start < end).then_some((start, end))
+}
+
+/// The value that starts at `at` (after up to four blanks): the inside of a quoted
+/// string on the line (`"…"`, `'…'`, `` `…` ``, `\"…\"`), or a run up to a blank or
+/// one of `"'`,;&)}]<>|`.
+fn value_after(text: &str, at: usize) -> Option<(usize, usize)> {
+    /// Bytes that end an unquoted value.
+    static STOP: [bool; 256] = {
+        let mut t = [false; 256];
+        let stops = b" \t\r\n\x0b\x0c\"'`,;&)}]<>|";
+        let mut i = 0;
+        while i < stops.len() {
+            t[stops[i] as usize] = true;
+            i += 1;
+        }
+        t
+    };
+    let b = text.as_bytes();
+    let mut v = at;
+    while v < b.len() && matches!(b[v], b' ' | b'\t') && v - at < 4 {
+        v += 1;
+    }
+    let (s, e) = match b.get(v) {
+        None => return None,
+        Some(b'\\') if b.get(v + 1) == Some(&b'"') => {
+            let limit = b.len().min(v + 302);
+            let close = memchr::memmem::find(b.get(v + 2..limit)?, b"\\\"")?;
+            (v + 2, v + 2 + close)
+        }
+        Some(&q @ (b'"' | b'\'' | b'`')) => {
+            let limit = b.len().min(v + 302);
+            let close = memchr::memchr(q, b.get(v + 1..limit)?)?;
+            (v + 1, v + 1 + close)
+        }
+        Some(_) => {
+            let run = b[v..].iter().position(|&c| STOP[c as usize]).unwrap_or(b.len() - v);
+            let mut e = v + run;
+            // A trailing full stop or backslash is punctuation, not part of the value.
+            while e > v && matches!(b[e - 1], b'.' | b'\\') {
+                e -= 1;
+            }
+            (v, e)
+        }
+    };
+    // A quoted value stays on its line.
+    if memchr::memchr(b'\n', &b[s..e]).is_some() {
+        return None;
+    }
+    (s < e && text.is_char_boundary(s) && text.is_char_boundary(e)).then_some((s, e))
 }
 
 /// The byte range of `v` inside its quotes (`"x"`, `'x'`, `` `x` ``, `\"x\"`).
@@ -534,8 +646,7 @@ pub(crate) fn key_kind(key: &str) -> Option<KeyKind> {
     let kind = match last {
         "password" | "passwd" | "passwort" | "passphrase" | "pwd" | "pass" | "pword" => KeyKind::Password,
         "pw" if prev.is_some() => KeyKind::Password,
-        "secret" | "secretkey" | "clientsecret" => KeyKind::Secret,
-        "hmac" => KeyKind::Secret,
+        "secret" | "secretkey" | "clientsecret" | "hmac" => KeyKind::Secret,
         "token" | "jwt" | "bearer" => KeyKind::Token,
         "apikey" => KeyKind::ApiKey,
         "credential" | "credentials" | "creds" | "cred" => KeyKind::Credential,
@@ -543,11 +654,15 @@ pub(crate) fn key_kind(key: &str) -> Option<KeyKind> {
         "cookie" | "sessionid" => KeyKind::Session,
         "sig" | "signature" => KeyKind::Signature,
         "key" => match prev {
-            Some("private" | "signing" | "encryption" | "master" | "secret" | "hmac" | "shared" | "webhook" | "client" | "ssh" | "rsa" | "gpg" | "pgp") => KeyKind::PrivateKey,
             Some(
-                "api" | "access" | "auth" | "license" | "licence" | "app" | "application" | "account" | "service" | "storage"
-                | "subscription" | "deploy" | "developer" | "dev" | "consumer" | "admin" | "user" | "project" | "org" | "sdk"
-                | "write" | "read" | "ingest" | "integration" | "routing" | "server" | "token" | "session" | "install" | "partner",
+                "private" | "signing" | "encryption" | "master" | "secret" | "hmac" | "shared" | "webhook" | "client"
+                | "ssh" | "rsa" | "gpg" | "pgp",
+            ) => KeyKind::PrivateKey,
+            Some(
+                "api" | "access" | "auth" | "license" | "licence" | "app" | "application" | "account" | "service"
+                | "storage" | "subscription" | "deploy" | "developer" | "dev" | "consumer" | "admin" | "user"
+                | "project" | "org" | "sdk" | "write" | "read" | "ingest" | "integration" | "routing" | "server"
+                | "token" | "session" | "install" | "partner",
             ) => KeyKind::ApiKey,
             None => KeyKind::BareKey,
             Some(_) => return None,
@@ -565,6 +680,10 @@ pub(crate) fn key_kind(key: &str) -> Option<KeyKind> {
 /// Whether `value` assigned to a key of `kind` is a credential rather than a placeholder,
 /// a path, a URL or an ordinary word.
 fn value_fits(kind: KeyKind, value: &str) -> bool {
+    const FILES: &[&str] = &[
+        ".pem", ".key", ".json", ".txt", ".p12", ".pfx", ".yaml", ".yml", ".crt", ".cer", ".keytab", ".jks", ".env",
+        ".conf", ".cfg", ".properties", ".xml",
+    ];
     if value.is_empty() || is_placeholder(value) {
         return false;
     }
@@ -572,12 +691,13 @@ fn value_fits(kind: KeyKind, value: &str) -> bool {
         return false;
     }
     let lower = value.to_ascii_lowercase();
-    const FILES: &[&str] = &[".pem", ".key", ".json", ".txt", ".p12", ".pfx", ".yaml", ".yml", ".crt", ".cer", ".keytab", ".jks", ".env", ".conf", ".cfg", ".properties", ".xml"];
     if FILES.iter().any(|e| lower.ends_with(e)) {
         return false;
     }
     let c = classes(value);
-    let hex_number = value.len() > 2 && (value.starts_with("0x") || value.starts_with("0X")) && value[2..].bytes().all(|b| b.is_ascii_hexdigit());
+    let hex_number = value.len() > 2
+        && (value.starts_with("0x") || value.starts_with("0X"))
+        && value[2..].bytes().all(|b| b.is_ascii_hexdigit());
     if hex_number && kind != KeyKind::Password {
         return false;
     }
@@ -588,10 +708,7 @@ fn value_fits(kind: KeyKind, value: &str) -> bool {
         }
         KeyKind::BareKey => looks_random(value, 16),
         KeyKind::Token | KeyKind::ApiKey | KeyKind::Auth | KeyKind::Session | KeyKind::Signature => {
-            let v = value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-                .unwrap_or(value);
+            let v = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).unwrap_or(value);
             let token_chars = v.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_.~-:".contains(&b));
             token_chars && v.len() >= 8 && (c.digit && (c.lower || c.upper) || looks_random(v, 16))
         }
@@ -607,14 +724,18 @@ fn high_entropy_value(key: &str, value: &str) -> bool {
         "crc", "commit", "rev", "revision", "srcrev", "version", "ver", "ref", "head", "tag", "build", "image", "etag",
         "trace", "span", "request", "correlation", "nonce", "fingerprint", "blob", "tree", "oid", "object", "block",
         "file", "path", "url", "uri", "name", "type", "container", "pod", "layer", "node", "cluster", "host", "msg",
-        "message", "text", "data", "body", "payload", "content", "html", "query", "filter", "label", "labels", "public",
-        "pub", "cert", "certificate", "package", "pkg", "module", "class", "component", "home", "dir", "java", "jar",
+        "message", "text", "data", "body", "payload", "content", "html", "query", "filter", "label", "labels",
+        "public", "pub", "cert", "certificate", "package", "pkg", "module", "class", "component", "home", "dir",
+        "java", "jar",
     ];
     let words = key_words(key);
     if words.is_empty() || words.iter().any(|w| EVIDENCE.contains(&w.as_str()) || w.len() > 2 && w.ends_with("id")) {
         return false;
     }
-    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b)) || value.starts_with('/') || wordy(value) {
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b))
+        || value.starts_with('/')
+        || wordy(value)
+    {
         return false;
     }
     let c = classes(value);
@@ -637,13 +758,15 @@ fn wordy(value: &str) -> bool {
     let segments: Vec<&str> = value.split(['-', '_', '.', '/']).filter(|s| !s.is_empty()).collect();
     let words = segments
         .iter()
-        .filter(|s| s.len() >= 3 && s.bytes().all(|b| b.is_ascii_alphabetic()) && !s.bytes().all(|b| b.is_ascii_hexdigit()))
+        .filter(|s| {
+            s.len() >= 3 && s.bytes().all(|b| b.is_ascii_alphabetic()) && !s.bytes().all(|b| b.is_ascii_hexdigit())
+        })
         .count();
     segments.len() >= 3 && words * 2 >= segments.len()
 }
 
 /// `curl -u user:pass`: the password, or a lone user part that is itself a key.
-fn curl_credential<'a>(arg: &str, off: usize, command: bool, out: &mut Vec<Hit<'a>>) {
+fn curl_credential(arg: &str, off: usize, command: bool, out: &mut Vec<Hit<'_>>) {
     const QUOTES: &[char] = &['"', '\'', '\\'];
     // The colon that separates user and password, outside quotes of the user part.
     let Some(colon) = arg.find(':') else {
@@ -654,14 +777,25 @@ fn curl_credential<'a>(arg: &str, off: usize, command: bool, out: &mut Vec<Hit<'
     let lead = rest.len() - rest.trim_start_matches(['"', '\'', '{', '\\']).len();
     let body = rest.trim_start_matches(['"', '\'', '{', '\\']).trim_end_matches(['"', '\'', '}', '\\']);
     let unbraced = user.trim_matches(['{', '}']);
-    let plain_pass = !body.is_empty() && !is_placeholder(body) && !body.starts_with('$') && (command || looks_random(body, 8));
+    let plain_pass =
+        !body.is_empty() && !is_placeholder(body) && !body.starts_with('$') && (command || looks_random(body, 8));
     let numeric_ids = body.bytes().all(|b| b.is_ascii_digit()) && unbraced.bytes().all(|b| b.is_ascii_digit());
     if plain_pass && !numeric_ids {
         let s = off + colon + 1 + lead;
         out.push(Hit::new(s, s + body.len(), rank::SECRET_CONTEXT, "secret:curl-password", "secret:curl-password"));
-    } else if body.is_empty() && command && looks_random(unbraced, 8) {
-        if let Some(i) = arg.find(unbraced) {
-            out.push(Hit::new(off + i, off + i + unbraced.len(), rank::SECRET_CONTEXT, "secret:curl-password", "secret:curl-password"));
+    } else if body.is_empty()
+        && command
+        && looks_random(unbraced, 8)
+        && let Some(i) = arg.find(unbraced)
+    {
+        {
+            out.push(Hit::new(
+                off + i,
+                off + i + unbraced.len(),
+                rank::SECRET_CONTEXT,
+                "secret:curl-password",
+                "secret:curl-password",
+            ));
         }
     }
 }
@@ -669,13 +803,11 @@ fn curl_credential<'a>(arg: &str, off: usize, command: bool, out: &mut Vec<Hit<'
 /// A PEM private key block starting at `pos` (the `-----BEGIN`): its body is redacted
 /// line by line and the BEGIN/END lines stay. An escaped block (`\n` inside a JSON
 /// string) is redacted as one piece.
-pub(crate) fn private_key<'a>(text: &str, pos: usize, out: &mut Vec<Hit<'a>>) {
-    static BEGIN: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^-----BEGIN[ A-Z0-9_\-]{0,40}PRIVATE KEY(?: BLOCK)?-----").expect("compiles")
-    });
-    static END: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"-----END[ A-Z0-9_\-]{0,40}PRIVATE KEY(?: BLOCK)?-----").expect("compiles")
-    });
+pub(crate) fn private_key(text: &str, pos: usize, out: &mut Vec<Hit<'_>>) {
+    static BEGIN: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^-----BEGIN[ A-Z0-9_\-]{0,40}PRIVATE KEY(?: BLOCK)?-----").expect("compiles"));
+    static END: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"-----END[ A-Z0-9_\-]{0,40}PRIVATE KEY(?: BLOCK)?-----").expect("compiles"));
     const LABEL: &str = "secret:private-key";
     let Some(b) = BEGIN.find(&text[pos..]) else {
         return;
@@ -696,8 +828,11 @@ pub(crate) fn private_key<'a>(text: &str, pos: usize, out: &mut Vec<Hit<'a>>) {
     while at < text.len() {
         let (ls, le) = line_bounds(text, at + 1);
         let line = text[ls..le].trim_matches(|c: char| c.is_whitespace() || c == '"' || c == ',' || c == '\'');
-        let b64 = line.len() >= 16 && line.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='));
-        let header = line.contains(": ") && line.len() < 80 && (line.starts_with("Proc-Type") || line.starts_with("DEK-Info") || line.starts_with("Comment"));
+        let b64 =
+            line.len() >= 16 && line.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='));
+        let header = line.contains(": ")
+            && line.len() < 80
+            && (line.starts_with("Proc-Type") || line.starts_with("DEK-Info") || line.starts_with("Comment"));
         if !(b64 || header) {
             break;
         }
@@ -721,7 +856,7 @@ fn floor_char(text: &str, mut i: usize) -> usize {
 /// at, each to its end, and an earlier `‹…›` counts as one word, so a second pass sees
 /// the same words. Values in a git context (commit, sha, revision…), UUIDs, paths and
 /// host names are left alone.
-pub(crate) fn prose<'a>(text: &str, kw_start: usize, kw_end: usize, out: &mut Vec<Hit<'a>>) {
+pub(crate) fn prose(text: &str, kw_start: usize, kw_end: usize, out: &mut Vec<Hit<'_>>) {
     const LABEL: &str = "secret:credential";
     const WORDS: usize = 12;
     // The credential word stands alone: not part of an identifier (`AWS_SECRET_ACCESS_KEY`
@@ -829,10 +964,39 @@ fn git_context(prev: &[&str]) -> bool {
     prev.iter().rev().take(3).any(|w| {
         matches!(
             w.to_ascii_lowercase().as_str(),
-            "commit" | "commits" | "sha" | "sha1" | "sha256" | "revision" | "rev" | "hash" | "merge" | "merged"
-                | "revert" | "reverted" | "image" | "digest" | "checksum" | "etag" | "trace" | "traceid" | "request"
-                | "requestid" | "span" | "build" | "tag" | "version" | "ref" | "head" | "tree" | "parent" | "blob" | "id"
-                | "uuid" | "pr" | "cherry-pick"
+            "commit"
+                | "commits"
+                | "sha"
+                | "sha1"
+                | "sha256"
+                | "revision"
+                | "rev"
+                | "hash"
+                | "merge"
+                | "merged"
+                | "revert"
+                | "reverted"
+                | "image"
+                | "digest"
+                | "checksum"
+                | "etag"
+                | "trace"
+                | "traceid"
+                | "request"
+                | "requestid"
+                | "span"
+                | "build"
+                | "tag"
+                | "version"
+                | "ref"
+                | "head"
+                | "tree"
+                | "parent"
+                | "blob"
+                | "id"
+                | "uuid"
+                | "pr"
+                | "cherry-pick"
         )
     })
 }
@@ -871,14 +1035,18 @@ mod tests {
             ),
         ];
         for (input, want) in cases {
-            assert_eq!(redact_with(input, |t, o| tokens(t, o)), want, "{input}");
+            assert_eq!(redact_with(input, tokens), want, "{input}");
         }
     }
 
     #[test]
     fn placeholders_are_not_tokens() {
-        for t in ["ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "xoxb-xxxxxxxxx-xxxxxxxxxx-xxxxxxxxxxxx", "AKIAXXXXXXXXXXXXXXXX"] {
-            assert_eq!(redact_with(t, |t, o| tokens(t, o)), t);
+        for t in [
+            "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "xoxb-xxxxxxxxx-xxxxxxxxxx-xxxxxxxxxxxx",
+            "AKIAXXXXXXXXXXXXXXXX",
+        ] {
+            assert_eq!(redact_with(t, tokens), t);
         }
     }
 
@@ -894,9 +1062,15 @@ mod tests {
 
     #[test]
     fn assignments_by_key_and_value() {
-        let f = line(LineRule::Assign);
+        let f = |t: &str, o: &mut Vec<Hit<'static>>| {
+            assignments(t, o);
+            line_rule(LineRule::Markup, t, 0, t.len(), o);
+        };
         let cases = [
-            ("AWS_SECRET_ACCESS_KEY=wJ9rT2vLq8FAKEx4Nc7Hd1Yp0Zb6Gs3Km5Ue2Wi8", "AWS_SECRET_ACCESS_KEY=‹secret:api-key›"),
+            (
+                "AWS_SECRET_ACCESS_KEY=wJ9rT2vLq8FAKEx4Nc7Hd1Yp0Zb6Gs3Km5Ue2Wi8",
+                "AWS_SECRET_ACCESS_KEY=‹secret:api-key›",
+            ),
             (r#"{"password": "hunter22", "user": "x"}"#, r#"{"password": "‹secret:password›", "user": "x"}"#),
             ("db_pass: s3cr3t!", "db_pass: ‹secret:password›"),
             ("client_secret=bP88Q~rcBcYjzzOhg1Hnn76Wm3jGgakZiZ.8vMgR", "client_secret=‹secret:secret›"),
@@ -905,7 +1079,7 @@ mod tests {
             (r#"\"api_key\": \"a8f3k2j4h5g6f7d8\""#, r#"\"api_key\": \"‹secret:api-key›\""#),
         ];
         for (input, want) in cases {
-            assert_eq!(redact_with(input, &f), want, "{input}");
+            assert_eq!(redact_with(input, f), want, "{input}");
         }
         for keep in [
             "token_type=bearer",
@@ -919,7 +1093,7 @@ mod tests {
             "wtoken = AppWindowToken{9f4ef63 token=Token{a64f992",
             "password=",
         ] {
-            assert_eq!(redact_with(keep, &f), keep);
+            assert_eq!(redact_with(keep, f), keep);
         }
     }
 
@@ -970,7 +1144,8 @@ mod tests {
             redact_with("curl --user kevin:'pRf7vG2h1L8nQkW9' -iX PATCH", &c),
             "curl --user kevin:'‹secret:curl-password›' -iX PATCH"
         );
-        for keep in ["curl -u \"${username}\":\"${password}\"", "curl -u username:token", "docker run -u 1000:1000 img"] {
+        for keep in ["curl -u \"${username}\":\"${password}\"", "curl -u username:token", "docker run -u 1000:1000 img"]
+        {
             assert_eq!(redact_with(keep, &c), keep);
         }
     }
@@ -987,7 +1162,10 @@ mod tests {
         let j = r#""private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n","#;
         let pos = j.find("-----BEGIN").unwrap();
         let out = redact_with(j, |t, o| private_key(t, pos, o));
-        assert_eq!(out, r#""private_key": "-----BEGIN PRIVATE KEY-----‹secret:private-key›-----END PRIVATE KEY-----\n","#);
+        assert_eq!(
+            out,
+            r#""private_key": "-----BEGIN PRIVATE KEY-----‹secret:private-key›-----END PRIVATE KEY-----\n","#
+        );
     }
 
     #[test]

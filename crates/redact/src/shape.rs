@@ -22,27 +22,21 @@ pub(crate) fn entropy(s: &str) -> f64 {
         .sum()
 }
 
-/// Which of lowercase, uppercase, digits and other characters `s` holds.
+/// Which of lowercase letters, uppercase letters and digits `s` holds.
 pub(crate) struct Classes {
     pub lower: bool,
     pub upper: bool,
     pub digit: bool,
-    pub other: bool,
 }
 
 pub(crate) fn classes(s: &str) -> Classes {
-    let mut c = Classes {
-        lower: false,
-        upper: false,
-        digit: false,
-        other: false,
-    };
+    let mut c = Classes { lower: false, upper: false, digit: false };
     for b in s.bytes() {
         match b {
             b'a'..=b'z' => c.lower = true,
             b'A'..=b'Z' => c.upper = true,
             b'0'..=b'9' => c.digit = true,
-            _ => c.other = true,
+            _ => {}
         }
     }
     c
@@ -170,13 +164,11 @@ pub(crate) fn line_bounds(text: &str, pos: usize) -> (usize, usize) {
 pub(crate) fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
-        && b.iter().enumerate().all(|(i, &c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                c == b'-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
+        && b.iter().enumerate().all(
+            |(i, &c)| {
+                if matches!(i, 8 | 13 | 18 | 23) { c == b'-' } else { c.is_ascii_hexdigit() }
+            },
+        )
 }
 
 /// Looks like a generated credential: long enough, several character classes or high
@@ -211,14 +203,7 @@ mod tests {
     #[test]
     fn placeholders_are_recognised() {
         for p in [
-            "$API_KEY",
-            "${PASS}",
-            "{{ .Values.password }}",
-            "<token>",
-            "xxxxxxxxxxxx",
-            "********",
-            "changeme",
-            "null",
+            "$API_KEY", "${PASS}", "{{ .Values.password }}", "<token>", "xxxxxxxxxxxx", "********", "changeme", "null",
             "AKIAXXXXXXXXXXXXXXXX",
         ] {
             assert!(is_placeholder(p), "{p}");

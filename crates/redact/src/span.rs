@@ -1,6 +1,8 @@
 //! Candidate substitutions, overlap resolution, and writing `‹label›` in their place
 //! without moving a single line break.
 
+use std::collections::BTreeMap;
+
 /// Ranks: the lower wins when two candidates overlap.
 pub(crate) mod rank {
     /// An existing `‹…›` substitution: kept as it is (redaction is idempotent).
@@ -40,13 +42,7 @@ pub(crate) struct Hit<'a> {
 
 impl<'a> Hit<'a> {
     pub fn new(start: usize, end: usize, rank: u8, label: &'a str, rule: &'a str) -> Self {
-        Self {
-            start,
-            end,
-            rank,
-            label,
-            rule,
-        }
+        Self { start, end, rank, label, rule }
     }
 }
 
@@ -57,10 +53,7 @@ pub(crate) fn protected(text: &str, out: &mut Vec<Hit<'_>>) {
         let start = from + i;
         let open = start + '‹'.len_utf8();
         let rest = &text[open..];
-        let close = rest
-            .char_indices()
-            .take(120)
-            .find(|&(_, c)| c == '›' || c == '‹' || c == '\n');
+        let close = rest.char_indices().take(120).find(|&(_, c)| c == '›' || c == '‹' || c == '\n');
         match close {
             Some((j, '›')) => {
                 let end = open + j + '›'.len_utf8();
@@ -82,43 +75,31 @@ pub(crate) fn resolve<'a>(text: &str, mut hits: Vec<Hit<'a>>) -> Vec<Hit<'a>> {
         return hits;
     }
     hits.sort_by(|a, b| {
-        a.rank
-            .cmp(&b.rank)
-            .then((b.end - b.start).cmp(&(a.end - a.start)))
-            .then(a.start.cmp(&b.start))
+        a.rank.cmp(&b.rank).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start))
     });
-    let mut kept: Vec<Hit<'a>> = Vec::with_capacity(hits.len());
+    // Kept hits by start; they never overlap each other.
+    let mut kept: BTreeMap<usize, Hit<'a>> = BTreeMap::new();
     for h in hits {
-        // `kept` is sorted by start and never overlaps itself.
-        let first = kept.partition_point(|k| k.end <= h.start);
-        let last = kept.partition_point(|k| k.start < h.end);
-        if first == last {
-            kept.insert(first, h);
+        let before = kept.range(..h.start).next_back().map(|(_, k)| *k).filter(|k| k.end > h.start);
+        let inside: Vec<Hit<'a>> = kept.range(h.start..h.end).map(|(_, k)| *k).collect();
+        if before.is_none() && inside.is_empty() {
+            kept.insert(h.start, h);
             continue;
         }
         let secret = (rank::SECRET..=rank::SECRET_PROSE).contains(&h.rank);
-        if !secret || kept[first..last].iter().any(|k| k.rank == rank::PROTECTED) {
+        let overlapping: Vec<Hit<'a>> = before.into_iter().chain(inside).collect();
+        if !secret || overlapping.iter().any(|k| k.rank == rank::PROTECTED) {
             continue;
         }
-        let mut gaps = Vec::new();
         let mut at = h.start;
-        for k in &kept[first..last] {
-            if k.start > at {
-                gaps.push((at, k.start));
+        for k in overlapping.iter().chain([&Hit { start: h.end, end: h.end, ..h }]) {
+            if k.start > at && text[at..k.start].bytes().any(|b| b.is_ascii_alphanumeric()) {
+                kept.insert(at, Hit { start: at, end: k.start, ..h });
             }
             at = at.max(k.end);
         }
-        if at < h.end {
-            gaps.push((at, h.end));
-        }
-        for (s, e) in gaps {
-            if text[s..e].bytes().any(|b| b.is_ascii_alphanumeric()) {
-                let i = kept.partition_point(|k| k.start < s);
-                kept.insert(i, Hit { start: s, end: e, ..h });
-            }
-        }
     }
-    kept
+    kept.into_values().collect()
 }
 
 /// Writes `text` with every kept hit replaced by `‹label›`. A hit that spans line breaks

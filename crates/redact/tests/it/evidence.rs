@@ -77,7 +77,12 @@ fn loghub_lines_are_left_alone() {
         changed += m.changed;
         other += m.changed_other;
         // Per system: at most 1% of lines touched by anything but ip/email/name rules.
-        assert!(m.changed_other * 100 <= m.lines, "{name}: {} of {} lines changed by other rules", m.changed_other, m.lines);
+        assert!(
+            m.changed_other * 100 <= m.lines,
+            "{name}: {} of {} lines changed by other rules",
+            m.changed_other,
+            m.lines
+        );
     }
     println!(
         "loghub total: {lines} lines, {changed} changed ({:.2}%), {other} by other than ip/email/name ({:.3}%)",
@@ -91,7 +96,11 @@ fn postmortems_are_left_alone() {
     let Some(dir) = shared("eval-data/dfds-postmortems") else { return };
     let r = Redactor::new(&IncidentConfig::default(), &[]).unwrap();
     let mut text = String::new();
-    let mut files: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "md")).collect();
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
     files.sort();
     for f in files {
         text.push_str(&fs::read_to_string(f).unwrap());
@@ -131,7 +140,7 @@ fn throughput() {
     let t = Instant::now();
     let whole = r.redact(&big);
     let whole_time = t.elapsed();
-    let mb = big.len() as f64 / (1 << 20) as f64;
+    let mb = big.len() as f64 / f64::from(1 << 20);
     println!(
         "{n} lines, {mb:.0} MB: per line {per_line:?} ({:.0} MB/s, {changed} lines changed); whole text {whole_time:?} ({:.0} MB/s, {} substitutions)",
         mb / per_line.as_secs_f64(),

@@ -161,13 +161,16 @@ fn recall_on_gitleaks_rule_test_strings() {
             }
         }
     }
-    let primary = Tally {
-        hit: literal.hit + per_context["assign"].hit,
-        all: literal.all + per_context["assign"].all,
-    };
-    println!("gitleaks should-detect: {} literal rows, {fragments} fragments without a secret set apart, {} sample values", literal.all, bare.all);
+    let primary = Tally { hit: literal.hit + per_context["assign"].hit, all: literal.all + per_context["assign"].all };
+    println!(
+        "gitleaks should-detect: {} literal rows, {fragments} fragments without a secret set apart, {} sample values",
+        literal.all, bare.all
+    );
     println!("  recall, literal rows as written: {}/{} = {:.1}%", literal.hit, literal.all, 100.0 * literal.rate());
-    println!("  recall, sample values in `id_api_token = \"…\"`: {}/{}", per_context["assign"].hit, per_context["assign"].all);
+    println!(
+        "  recall, sample values in `id_api_token = \"…\"`: {}/{}",
+        per_context["assign"].hit, per_context["assign"].all
+    );
     println!("  recall, primary (both): {}/{} = {:.1}%", primary.hit, primary.all, 100.0 * primary.rate());
     for (ctx, t) in &per_context {
         println!("  embedded in {ctx:<6}: {}/{} = {:.1}%", t.hit, t.all, 100.0 * t.rate());

@@ -13,20 +13,21 @@ const HANDLED: &[&str] = &["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN
 
 #[test]
 fn pii_recall_on_presidio_synthetic_data() {
-    let Some(p) = shared("eval-data/presidio-research/data/synth_dataset_v2.json") else { return };
-    let data: serde_json::Value = serde_json::from_str(&fs::read_to_string(p).unwrap()).unwrap();
-    let r = Redactor::new(&IncidentConfig::default(), &[]).unwrap();
+    let Some(path) = shared("eval-data/presidio-research/data/synth_dataset_v2.json") else { return };
+    let data: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    let redactor = Redactor::new(&IncidentConfig::default(), &[]).unwrap();
     let mut tally: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut misses: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for rec in data.as_array().unwrap() {
         let text = rec["full_text"].as_str().unwrap();
-        let found = r.find(text);
+        let found = redactor.find(text);
         // Python character offsets → byte offsets.
         let bytes: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
         for s in rec["spans"].as_array().unwrap() {
             let kind = s["entity_type"].as_str().unwrap().to_string();
-            let (a, b) = (s["start_position"].as_u64().unwrap() as usize, s["end_position"].as_u64().unwrap() as usize);
-            let (Some(&bs), Some(&be)) = (bytes.get(a), bytes.get(b)) else { continue };
+            let start = s["start_position"].as_u64().unwrap() as usize;
+            let end = s["end_position"].as_u64().unwrap() as usize;
+            let (Some(&bs), Some(&be)) = (bytes.get(start), bytes.get(end)) else { continue };
             let covered = text[bs..be]
                 .char_indices()
                 .filter(|(_, c)| c.is_alphanumeric())

@@ -9,8 +9,18 @@ fn redactor() -> Redactor {
     let mut c = IncidentConfig::default();
     c.people.insert("Dana Whitfield".into(), "primary on-call".into());
     let people = vec![
-        Person { name: "Dana Whitfield".into(), aliases: vec!["dana".into(), "dana.whitfield".into()], ids: vec!["U03DWHT1FD".into()], ..Person::default() },
-        Person { name: "Marcus Oyelaran".into(), aliases: vec!["marcus.o".into()], emails: vec!["marcus@larkspur.example".into()], ..Person::default() },
+        Person {
+            name: "Dana Whitfield".into(),
+            aliases: vec!["dana".into(), "dana.whitfield".into()],
+            ids: vec!["U03DWHT1FD".into()],
+            ..Person::default()
+        },
+        Person {
+            name: "Marcus Oyelaran".into(),
+            aliases: vec!["marcus.o".into()],
+            emails: vec!["marcus@larkspur.example".into()],
+            ..Person::default()
+        },
     ];
     Redactor::new(&c, &people).unwrap()
 }
@@ -25,11 +35,42 @@ const SECRETS: &[&str] = &[
 ];
 
 const PIECES: &[&str] = &[
-    "2024-10-08T14:43:05Z", " ERROR ", "checkout", " 500 ", "dana", "Dana Whitfield", "marcus.o", "<@U03DWHT1FD>",
-    "10.0.4.17", "v2.31.0", " password=", "token: ", "Authorization: Bearer ", "https://u:p4ss-w0rd@db:5432/x",
-    "+1 415-555-0132", "4111 1111 1111 1111", "\n", "\r\n", "‹", "›", "‹Responder A›", "@", ".", "-", "=", "\"",
-    "'", ":", "/", " ", "bob@example.org", "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA0Z3VS5JJcds3xfn\n-----END RSA PRIVATE KEY-----",
-    "é", "日本", "9c41f07be2d35a8861c0f4e7a2b9d6530e1f8a7c", "the secret is ",
+    "2024-10-08T14:43:05Z",
+    " ERROR ",
+    "checkout",
+    " 500 ",
+    "dana",
+    "Dana Whitfield",
+    "marcus.o",
+    "<@U03DWHT1FD>",
+    "10.0.4.17",
+    "v2.31.0",
+    " password=",
+    "token: ",
+    "Authorization: Bearer ",
+    "https://u:p4ss-w0rd@db:5432/x",
+    "+1 415-555-0132",
+    "4111 1111 1111 1111",
+    "\n",
+    "\r\n",
+    "‹",
+    "›",
+    "‹Responder A›",
+    "@",
+    ".",
+    "-",
+    "=",
+    "\"",
+    "'",
+    ":",
+    "/",
+    " ",
+    "bob@example.org",
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA0Z3VS5JJcds3xfn\n-----END RSA PRIVATE KEY-----",
+    "é",
+    "日本",
+    "9c41f07be2d35a8861c0f4e7a2b9d6530e1f8a7c",
+    "the secret is ",
 ];
 
 fn text() -> impl Strategy<Value = String> {
@@ -55,7 +96,8 @@ fn plain() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    // PROPTEST_CASES=20000 for a longer run.
+    #![proptest_config(ProptestConfig::with_cases(std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(400)))]
 
     #[test]
     fn lines_are_kept_and_redaction_is_idempotent(t in text()) {
