@@ -73,9 +73,6 @@ pub struct Parsed {
 
 impl Parsed {
     pub fn fatal(message: impl Into<String>) -> Self {
-        Self {
-            problems: vec![Problem::whole(message)],
-            ..Self::default()
-        }
+        Self { problems: vec![Problem::whole(message)], ..Self::default() }
     }
 }

@@ -30,11 +30,7 @@ pub struct LoadLimits {
 
 impl Default for LoadLimits {
     fn default() -> Self {
-        Self {
-            max_total_bytes: 4 << 30,
-            max_file_bytes: 2 << 30,
-            max_entries: 200_000,
-        }
+        Self { max_total_bytes: 4 << 30, max_file_bytes: 2 << 30, max_entries: 200_000 }
     }
 }
 
@@ -61,11 +57,7 @@ pub enum LoadError {
     #[error("{path}: not a readable archive: {message}")]
     BadArchive { path: PathBuf, message: String },
     #[error("{path}: expands past the limit of {limit} bytes ({what}); refusing it")]
-    TooLarge {
-        path: PathBuf,
-        what: String,
-        limit: u64,
-    },
+    TooLarge { path: PathBuf, what: String, limit: u64 },
     #[error("{path}: more than {limit} entries; refusing it")]
     TooManyEntries { path: PathBuf, limit: usize },
 }
@@ -74,12 +66,8 @@ impl LoadError {
     /// What the user can do about it.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            Self::NotFound { .. } => {
-                Some("pass the folder, .zip or .tar.gz that holds the incident's artifacts")
-            }
-            Self::BadArchive { .. } => {
-                Some("bundles are folders, .zip or .tar.gz files; unpack other archives first")
-            }
+            Self::NotFound { .. } => Some("pass the folder, .zip or .tar.gz that holds the incident's artifacts"),
+            Self::BadArchive { .. } => Some("bundles are folders, .zip or .tar.gz files; unpack other archives first"),
             Self::TooLarge { .. } | Self::TooManyEntries { .. } => {
                 Some("unpack the archive yourself and pass the folder if its contents are expected")
             }
@@ -96,33 +84,16 @@ pub fn load(path: &Path) -> Result<Bundle, LoadError> {
 /// Loads the bundle at `path`.
 pub fn load_with(path: &Path, limits: LoadLimits) -> Result<Bundle, LoadError> {
     let meta = fs::metadata(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => LoadError::NotFound {
-            path: path.to_path_buf(),
-        },
-        _ => LoadError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        },
+        io::ErrorKind::NotFound => LoadError::NotFound { path: path.to_path_buf() },
+        _ => LoadError::Io { path: path.to_path_buf(), source: e },
     })?;
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let mut loader = Loader {
-        limits,
-        total: 0,
-        files: Vec::new(),
-        skipped: Vec::new(),
-        origin: path.to_path_buf(),
-    };
+    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let mut loader = Loader { limits, total: 0, files: Vec::new(), skipped: Vec::new(), origin: path.to_path_buf() };
     if meta.is_dir() {
         loader.walk(path, path)?;
     } else {
         let lower = name.to_ascii_lowercase();
-        let file = fs::File::open(path).map_err(|e| LoadError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
+        let file = fs::File::open(path).map_err(|e| LoadError::Io { path: path.to_path_buf(), source: e })?;
         if lower.ends_with(".zip") {
             loader.zip(file)?;
         } else if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
@@ -132,10 +103,7 @@ pub fn load_with(path: &Path, limits: LoadLimits) -> Result<Bundle, LoadError> {
         } else {
             // A single file: a bundle of one.
             let bytes = read_limited(file, limits.max_file_bytes)
-                .map_err(|e| LoadError::Io {
-                    path: path.to_path_buf(),
-                    source: e,
-                })?
+                .map_err(|e| LoadError::Io { path: path.to_path_buf(), source: e })?
                 .ok_or_else(|| LoadError::TooLarge {
                     path: path.to_path_buf(),
                     what: "file".into(),
@@ -172,10 +140,7 @@ struct Loader {
 
 impl Loader {
     fn skip(&mut self, path: impl Into<String>, reason: impl Into<String>) {
-        self.skipped.push(SkippedFile {
-            path: path.into(),
-            reason: reason.into(),
-        });
+        self.skipped.push(SkippedFile { path: path.into(), reason: reason.into() });
     }
 
     fn count(&mut self, bytes: u64) -> Result<(), LoadError> {
@@ -188,20 +153,14 @@ impl Loader {
             });
         }
         if self.files.len() + self.skipped.len() > self.limits.max_entries {
-            return Err(LoadError::TooManyEntries {
-                path: self.origin.clone(),
-                limit: self.limits.max_entries,
-            });
+            return Err(LoadError::TooManyEntries { path: self.origin.clone(), limit: self.limits.max_entries });
         }
         Ok(())
     }
 
     fn walk(&mut self, root: &Path, dir: &Path) -> Result<(), LoadError> {
         let mut entries: Vec<_> = fs::read_dir(dir)
-            .map_err(|e| LoadError::Io {
-                path: dir.to_path_buf(),
-                source: e,
-            })?
+            .map_err(|e| LoadError::Io { path: dir.to_path_buf(), source: e })?
             .filter_map(Result::ok)
             .collect();
         entries.sort_by_key(fs::DirEntry::file_name);
@@ -220,20 +179,14 @@ impl Loader {
                 }
                 self.walk(root, &path)?;
             } else if ft.is_file() {
-                match fs::File::open(&path)
-                    .and_then(|f| read_limited(f, self.limits.max_file_bytes))
-                {
+                match fs::File::open(&path).and_then(|f| read_limited(f, self.limits.max_file_bytes)) {
                     Ok(Some(bytes)) => {
                         self.count(bytes.len() as u64)?;
                         self.add(rel, bytes);
                     }
-                    Ok(None) => self.skip(
-                        rel,
-                        format!(
-                            "larger than the {} byte file limit",
-                            self.limits.max_file_bytes
-                        ),
-                    ),
+                    Ok(None) => {
+                        self.skip(rel, format!("larger than the {} byte file limit", self.limits.max_file_bytes))
+                    }
                     Err(e) => self.skip(rel, format!("cannot read: {e}")),
                 }
             } else {
@@ -244,39 +197,26 @@ impl Loader {
     }
 
     fn zip(&mut self, file: fs::File) -> Result<(), LoadError> {
-        let bad = |e: zip::result::ZipError| LoadError::BadArchive {
-            path: self.origin.clone(),
-            message: e.to_string(),
-        };
+        let bad =
+            |e: zip::result::ZipError| LoadError::BadArchive { path: self.origin.clone(), message: e.to_string() };
         let mut archive = zip::ZipArchive::new(io::BufReader::new(file)).map_err(bad)?;
         if archive.len() > self.limits.max_entries {
-            return Err(LoadError::TooManyEntries {
-                path: self.origin.clone(),
-                limit: self.limits.max_entries,
-            });
+            return Err(LoadError::TooManyEntries { path: self.origin.clone(), limit: self.limits.max_entries });
         }
         for i in 0..archive.len() {
             let mut entry = match archive.by_index(i) {
                 Ok(e) => e,
                 Err(e) => {
-                    self.skip(
-                        format!("entry #{}", i + 1),
-                        format!("unreadable zip entry: {e}"),
-                    );
+                    self.skip(format!("entry #{}", i + 1), format!("unreadable zip entry: {e}"));
                     continue;
                 }
             };
-            let raw_name = entry
-                .name()
-                .map_or_else(|_| format!("entry #{}", i + 1), |n| n.into_owned());
+            let raw_name = entry.name().map_or_else(|_| format!("entry #{}", i + 1), |n| n.into_owned());
             if entry.is_dir() {
                 continue;
             }
             let Some(rel) = safe_rel(&raw_name) else {
-                self.skip(
-                    raw_name,
-                    "refused: the entry's path escapes the bundle root",
-                );
+                self.skip(raw_name, "refused: the entry's path escapes the bundle root");
                 continue;
             };
             if entry.is_symlink() {
@@ -306,20 +246,15 @@ impl Loader {
 
     fn tar(&mut self, reader: impl Read) -> Result<(), LoadError> {
         let origin = self.origin.clone();
-        let bad = |e: io::Error| LoadError::BadArchive {
-            path: origin.clone(),
-            message: e.to_string(),
-        };
+        let bad = |e: io::Error| LoadError::BadArchive { path: origin.clone(), message: e.to_string() };
         let mut archive = tar::Archive::new(reader);
         for entry in archive.entries().map_err(bad)? {
             let mut entry = match entry {
                 Ok(e) => e,
                 Err(e) => return Err(bad(e)),
             };
-            let raw_name = entry.path().map_or_else(
-                |_| "(unreadable name)".to_string(),
-                |p| p.to_string_lossy().into_owned(),
-            );
+            let raw_name =
+                entry.path().map_or_else(|_| "(unreadable name)".to_string(), |p| p.to_string_lossy().into_owned());
             let kind = entry.header().entry_type();
             if kind.is_dir()
                 || kind.is_pax_global_extensions()
@@ -329,10 +264,7 @@ impl Loader {
                 continue;
             }
             let Some(rel) = safe_rel(&raw_name) else {
-                self.skip(
-                    raw_name,
-                    "refused: the entry's path escapes the bundle root",
-                );
+                self.skip(raw_name, "refused: the entry's path escapes the bundle root");
                 continue;
             };
             if kind.is_symlink() || kind.is_hard_link() {
@@ -369,24 +301,13 @@ impl Loader {
         if is_housekeeping(&rel) {
             return;
         }
-        if [
-            ".zip", ".tar.gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz",
-        ]
-        .iter()
-        .any(|x| lower.ends_with(x))
-        {
-            self.skip(
-                rel,
-                "nested archive: unpack it into the bundle to include it",
-            );
+        if [".zip", ".tar.gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz"].iter().any(|x| lower.ends_with(x)) {
+            self.skip(rel, "nested archive: unpack it into the bundle to include it");
             return;
         }
         let bytes = if lower.ends_with(".gz") {
             let mut out = Vec::new();
-            match GzDecoder::new(&bytes[..])
-                .take(self.limits.max_file_bytes + 1)
-                .read_to_end(&mut out)
-            {
+            match GzDecoder::new(&bytes[..]).take(self.limits.max_file_bytes + 1).read_to_end(&mut out) {
                 Ok(_) if out.len() as u64 > self.limits.max_file_bytes => {
                     self.skip(rel, "expands past the file size limit");
                     return;
@@ -405,10 +326,7 @@ impl Loader {
             return;
         }
         if looks_binary(&bytes) {
-            self.skip(
-                rel,
-                "binary file (NUL bytes): not an incident artifact debrief can read",
-            );
+            self.skip(rel, "binary file (NUL bytes): not an incident artifact debrief can read");
             return;
         }
         self.files.push(decode(rel, bytes));
@@ -423,31 +341,19 @@ impl Loader {
             match IncidentConfig::parse(&f.path, &f.text) {
                 Ok(c) => config = c,
                 Err(e) => {
-                    f.problems.push(
-                        Problem::at(e.line, format!("incident.toml not used: {}", e.message))
-                            .fatal(),
-                    );
+                    f.problems.push(Problem::at(e.line, format!("incident.toml not used: {}", e.message)).fatal());
                     config_error = Some(e);
                 }
             }
         }
-        Bundle {
-            name,
-            files: self.files,
-            skipped: self.skipped,
-            config,
-            config_error,
-        }
+        Bundle { name, files: self.files, skipped: self.skipped, config, config_error }
     }
 }
 
 /// Decodes `bytes` as UTF-8, replacing invalid sequences and saying on which line.
 fn decode(path: String, bytes: Vec<u8>) -> SourceFile {
     let size = bytes.len() as u64;
-    let bytes = bytes
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .map(<[u8]>::to_vec)
-        .unwrap_or(bytes);
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").map(<[u8]>::to_vec).unwrap_or(bytes);
     match String::from_utf8(bytes) {
         Ok(text) => {
             let mut f = SourceFile::new(path, text);
@@ -456,16 +362,12 @@ fn decode(path: String, bytes: Vec<u8>) -> SourceFile {
         }
         Err(e) => {
             let bytes = e.into_bytes();
-            let valid =
-                std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
+            let valid = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
             let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let mut f = SourceFile::new(path, text);
             f.size = size;
-            f.problems.push(Problem::at(
-                line,
-                "invalid UTF-8 (first at this line); bad bytes replaced with U+FFFD",
-            ));
+            f.problems.push(Problem::at(line, "invalid UTF-8 (first at this line); bad bytes replaced with U+FFFD"));
             f
         }
     }
@@ -498,15 +400,11 @@ fn safe_rel(name: &str) -> Option<String> {
 
 fn rel_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 fn is_housekeeping(rel: &str) -> bool {
-    rel.split('/')
-        .any(|p| p == "__MACOSX" || p == ".DS_Store" || p == ".git" || p == "Thumbs.db")
+    rel.split('/').any(|p| p == "__MACOSX" || p == ".DS_Store" || p == ".git" || p == "Thumbs.db")
 }
 
 #[cfg(test)]
@@ -530,21 +428,14 @@ mod tests {
         fs::write(dir.path().join("logs/app.log"), "2024-05-01T10:00:00Z ok\n").unwrap();
         fs::write(dir.path().join("core.bin"), b"\x7fELF\0\0\0").unwrap();
         fs::write(dir.path().join("empty.txt"), b"").unwrap();
-        fs::write(
-            dir.path().join("notes.md"),
-            b"10:02 fine\n10:03 bad \xff byte\n",
-        )
-        .unwrap();
+        fs::write(dir.path().join("notes.md"), b"10:02 fine\n10:03 bad \xff byte\n").unwrap();
         fs::write(dir.path().join("incident.toml"), "id = \"INC-9\"\n").unwrap();
         let b = load(dir.path()).unwrap();
         let paths: Vec<_> = b.files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["incident.toml", "logs/app.log", "notes.md"]);
         assert_eq!(b.config.id.as_deref(), Some("INC-9"));
-        let skipped: Vec<_> = b
-            .skipped
-            .iter()
-            .map(|s| (s.path.as_str(), s.reason.split(' ').next().unwrap()))
-            .collect();
+        let skipped: Vec<_> =
+            b.skipped.iter().map(|s| (s.path.as_str(), s.reason.split(' ').next().unwrap())).collect();
         assert_eq!(skipped, [("core.bin", "binary"), ("empty.txt", "empty")]);
         let notes = &b.files[2];
         assert_eq!(notes.problems[0].line, Some(2));
@@ -574,10 +465,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.tar.gz");
         {
-            let gz = flate2::write::GzEncoder::new(
-                fs::File::create(&path).unwrap(),
-                flate2::Compression::fast(),
-            );
+            let gz = flate2::write::GzEncoder::new(fs::File::create(&path).unwrap(), flate2::Compression::fast());
             let mut t = tar::Builder::new(gz);
             let mut h = tar::Header::new_gnu();
             h.set_size(3);
@@ -595,22 +483,11 @@ mod tests {
             t.append_data(&mut h, "big.log", &big[..]).unwrap();
             t.into_inner().unwrap().finish().unwrap();
         }
-        let limits = LoadLimits {
-            max_total_bytes: 4096,
-            max_file_bytes: 10_000,
-            max_entries: 10,
-        };
+        let limits = LoadLimits { max_total_bytes: 4096, max_file_bytes: 10_000, max_entries: 10 };
         let err = load_with(&path, limits).unwrap_err();
         assert!(matches!(err, LoadError::TooLarge { .. }), "{err}");
         let b = load(&path).unwrap();
-        assert_eq!(
-            b.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
-            ["big.log", "notes.md"]
-        );
-        assert!(
-            b.skipped
-                .iter()
-                .any(|s| s.path == "passwd" && s.reason.contains("link"))
-        );
+        assert_eq!(b.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), ["big.log", "notes.md"]);
+        assert!(b.skipped.iter().any(|s| s.path == "passwd" && s.reason.contains("link")));
     }
 }

@@ -46,14 +46,8 @@ impl IncidentConfig {
     /// Parses the text of `incident.toml`; `path` names it in errors.
     pub fn parse(path: &str, text: &str) -> Result<Self, ConfigError> {
         toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| {
-                text[..s.start.min(text.len())].matches('\n').count() as u32 + 1
-            });
-            ConfigError {
-                path: path.to_string(),
-                line,
-                message: e.message().to_string(),
-            }
+            let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() as u32 + 1);
+            ConfigError { path: path.to_string(), line, message: e.message().to_string() }
         })
     }
 }
@@ -114,9 +108,6 @@ mod tests {
 
     #[test]
     fn template_parses() {
-        assert_eq!(
-            IncidentConfig::parse("t", INCIDENT_TOML_TEMPLATE).unwrap(),
-            IncidentConfig::default()
-        );
+        assert_eq!(IncidentConfig::parse("t", INCIDENT_TOML_TEMPLATE).unwrap(), IncidentConfig::default());
     }
 }

@@ -43,22 +43,16 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
     let zone: Option<(String, TimeZone)> = bundle.config.timezone.as_deref().and_then(|name| {
         let z = zone_named(name);
         if z.is_none() {
-            config_problems.push(Problem::at(1, format!("timezone {name:?} is not a zone debrief knows; naive times are not converted with it")));
+            config_problems.push(Problem::at(
+                1,
+                format!("timezone {name:?} is not a zone debrief knows; naive times are not converted with it"),
+            ));
         }
         z
     });
 
-    let detected: Vec<Option<&'static dyn Adapter>> = bundle
-        .files
-        .par_iter()
-        .map(|f| {
-            if f.path == CONFIG_FILE {
-                None
-            } else {
-                detect(f)
-            }
-        })
-        .collect();
+    let detected: Vec<Option<&'static dyn Adapter>> =
+        bundle.files.par_iter().map(|f| if f.path == CONFIG_FILE { None } else { detect(f) }).collect();
 
     let parse = |i: usize, adapter: &dyn Adapter, anchor: Option<Date>| -> Parsed {
         let cx = Context {
@@ -77,27 +71,17 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
         .map(|(i, a)| a.filter(|a| !a.needs_anchor()).map(|a| parse(i, a, None)))
         .collect();
 
-    let anchor = anchor_date(
-        parsed.iter().flatten().flat_map(|p| &p.records),
-        zone.as_ref().map(|(_, z)| z),
-    );
+    let anchor = anchor_date(parsed.iter().flatten().flat_map(|p| &p.records), zone.as_ref().map(|(_, z)| z));
     let second: Vec<(usize, Parsed)> = detected
         .par_iter()
         .enumerate()
-        .filter_map(|(i, a)| {
-            a.filter(|a| a.needs_anchor())
-                .map(|a| (i, parse(i, a, anchor)))
-        })
+        .filter_map(|(i, a)| a.filter(|a| a.needs_anchor()).map(|a| (i, parse(i, a, anchor))))
         .collect();
     for (i, p) in second {
         parsed[i] = Some(p);
     }
 
-    let mut out = Ingested {
-        zone: zone.map(|(n, _)| n),
-        skipped: bundle.skipped.clone(),
-        ..Ingested::default()
-    };
+    let mut out = Ingested { zone: zone.map(|(n, _)| n), skipped: bundle.skipped.clone(), ..Ingested::default() };
     // Keep the source indices of the bundle: unknown files stay as sources with no
     // records so spans stay valid, and are also listed as skipped.
     for (i, (file, p)) in bundle.files.iter().zip(parsed).enumerate() {
@@ -135,10 +119,7 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
 }
 
 /// The local date most records with an exact time fall on.
-fn anchor_date<'a>(
-    records: impl Iterator<Item = &'a Record>,
-    zone: Option<&TimeZone>,
-) -> Option<Date> {
+fn anchor_date<'a>(records: impl Iterator<Item = &'a Record>, zone: Option<&TimeZone>) -> Option<Date> {
     let mut counts: HashMap<Date, usize> = HashMap::new();
     for r in records {
         if let Some(t) = r.when.utc {
@@ -146,8 +127,5 @@ fn anchor_date<'a>(
             *counts.entry(d).or_default() += 1;
         }
     }
-    counts
-        .into_iter()
-        .max_by_key(|&(d, n)| (n, std::cmp::Reverse(d)))
-        .map(|(d, _)| d)
+    counts.into_iter().max_by_key(|&(d, n)| (n, std::cmp::Reverse(d))).map(|(d, _)| d)
 }

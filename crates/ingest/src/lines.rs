@@ -31,9 +31,7 @@ impl LineIndex {
 
 /// Lines of `text` with their 1-based numbers, `\r` stripped.
 pub fn numbered(text: &str) -> impl Iterator<Item = (u32, &str)> {
-    text.split('\n')
-        .enumerate()
-        .map(|(i, l)| (i as u32 + 1, l.strip_suffix('\r').unwrap_or(l)))
+    text.split('\n').enumerate().map(|(i, l)| (i as u32 + 1, l.strip_suffix('\r').unwrap_or(l)))
 }
 
 #[cfg(test)]

@@ -46,10 +46,7 @@ fn normalize_iso(s: &str) -> Option<String> {
 pub fn parse_epoch(s: &str) -> Option<Timestamp> {
     let s = s.trim();
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if int.is_empty()
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let n: i128 = int.parse().ok()?;
@@ -155,11 +152,7 @@ mod tests {
         assert_eq!(parse_instant("2024-10-08 15:31:05 +0000"), Some(z));
         assert_eq!(parse_instant("2024-10-08 15:31:05 UTC"), Some(z));
         assert_eq!(parse_instant("Tue, 8 Oct 2024 10:31:05 -0500"), Some(z));
-        assert_eq!(
-            parse_instant("2024-10-08 15:31:05"),
-            None,
-            "naive is not an instant"
-        );
+        assert_eq!(parse_instant("2024-10-08 15:31:05"), None, "naive is not an instant");
     }
 
     #[test]
@@ -168,10 +161,7 @@ mod tests {
         assert_eq!(s.to_string(), "2024-10-08T14:52:31Z");
         assert_eq!(parse_epoch("1728399151000"), Some(s));
         assert_eq!(parse_epoch("1728399151000000000"), Some(s));
-        assert_eq!(
-            parse_epoch("1728399151.5").unwrap().to_string(),
-            "2024-10-08T14:52:31.5Z"
-        );
+        assert_eq!(parse_epoch("1728399151.5").unwrap().to_string(), "2024-10-08T14:52:31.5Z");
         assert_eq!(parse_epoch("12ab"), None);
         assert_eq!(parse_epoch("42"), None);
     }
@@ -180,10 +170,7 @@ mod tests {
     fn naive_times_in_zones_report_gaps_and_folds() {
         let (_, chicago) = zone_named("CT").unwrap();
         let t = localize(parse_naive("2024-10-08 09:49:00").unwrap(), &chicago).unwrap();
-        assert_eq!(
-            t,
-            Localized::Unique("2024-10-08T14:49:00Z".parse().unwrap())
-        );
+        assert_eq!(t, Localized::Unique("2024-10-08T14:49:00Z".parse().unwrap()));
         let gap = localize(parse_naive("2024-03-10 02:30").unwrap(), &chicago).unwrap();
         assert!(matches!(gap, Localized::Gap(_)));
         let fold = localize(parse_naive("2024-11-03 01:30").unwrap(), &chicago).unwrap();
