@@ -94,11 +94,11 @@ pub fn load_with(path: &Path, limits: LoadLimits) -> Result<Bundle, LoadError> {
     } else {
         let lower = name.to_ascii_lowercase();
         let file = fs::File::open(path).map_err(|e| LoadError::Io { path: path.to_path_buf(), source: e })?;
-        if lower.ends_with(".zip") {
+        if ends_with_any(&lower, &[".zip"]) {
             loader.zip(file)?;
-        } else if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
+        } else if ends_with_any(&lower, &[".tar.gz", ".tgz"]) {
             loader.tar(GzDecoder::new(file))?;
-        } else if lower.ends_with(".tar") {
+        } else if ends_with_any(&lower, &[".tar"]) {
             loader.tar(file)?;
         } else {
             // A single file: a bundle of one.
@@ -185,7 +185,7 @@ impl Loader {
                         self.add(rel, bytes);
                     }
                     Ok(None) => {
-                        self.skip(rel, format!("larger than the {} byte file limit", self.limits.max_file_bytes))
+                        self.skip(rel, format!("larger than the {} byte file limit", self.limits.max_file_bytes));
                     }
                     Err(e) => self.skip(rel, format!("cannot read: {e}")),
                 }
@@ -211,7 +211,7 @@ impl Loader {
                     continue;
                 }
             };
-            let raw_name = entry.name().map_or_else(|_| format!("entry #{}", i + 1), |n| n.into_owned());
+            let raw_name = entry.name().map_or_else(|_| format!("entry #{}", i + 1), std::borrow::Cow::into_owned);
             if entry.is_dir() {
                 continue;
             }
@@ -305,7 +305,7 @@ impl Loader {
             self.skip(rel, "nested archive: unpack it into the bundle to include it");
             return;
         }
-        let bytes = if lower.ends_with(".gz") {
+        let bytes = if ends_with_any(&lower, &[".gz"]) {
             let mut out = Vec::new();
             match GzDecoder::new(&bytes[..]).take(self.limits.max_file_bytes + 1).read_to_end(&mut out) {
                 Ok(_) if out.len() as u64 > self.limits.max_file_bytes => {
@@ -363,7 +363,7 @@ fn decode(path: String, bytes: Vec<u8>) -> SourceFile {
         Err(e) => {
             let bytes = e.into_bytes();
             let valid = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
-            let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            let line = memchr::memchr_iter(b'\n', &bytes[..valid]).count() as u32 + 1;
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let mut f = SourceFile::new(path, text);
             f.size = size;
@@ -371,6 +371,11 @@ fn decode(path: String, bytes: Vec<u8>) -> SourceFile {
             f
         }
     }
+}
+
+/// Whether a lower-cased name ends with one of `exts`.
+fn ends_with_any(lower: &str, exts: &[&str]) -> bool {
+    exts.iter().any(|e| lower.ends_with(e))
 }
 
 fn looks_binary(bytes: &[u8]) -> bool {

@@ -17,13 +17,12 @@ pub fn parse_instant(s: &str) -> Option<Timestamp> {
     }
     if s.as_bytes()[0].is_ascii_digit() {
         // `2024-10-08 15:31:05 +0000`, `2024-10-08T15:31:05.123+0100`, `… UTC`
-        let fixed = normalize_iso(s)?;
-        return fixed.parse::<Timestamp>().ok();
+        return normalize_iso(s).parse::<Timestamp>().ok();
     }
     rfc2822::parse(s).ok().map(|z| z.timestamp())
 }
 
-fn normalize_iso(s: &str) -> Option<String> {
+fn normalize_iso(s: &str) -> String {
     let mut t = s.replacen(' ', "T", 1);
     for utc in ["TUTC", "TGMT", " UTC", " GMT", "UTC", "GMT"] {
         if let Some(stripped) = t.strip_suffix(utc) {
@@ -38,7 +37,7 @@ fn normalize_iso(s: &str) -> Option<String> {
             t = format!("{head}{}", &tail[1..]);
         }
     }
-    Some(t)
+    t
 }
 
 /// An epoch number: seconds, milliseconds, microseconds or nanoseconds, told apart by
