@@ -29,6 +29,8 @@ enum Command {
     Redact(RedactArgs),
     /// Check postmortems for blame, named people, vague or unowned actions, uncited timeline rows, missing sections
     Lint(LintArgs),
+    /// Fold log lines into templates: counts with first and last line, or each line's template
+    Templates(commands::templates::TemplatesArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -118,6 +120,7 @@ fn main() -> ExitCode {
         Command::Draft(args) => commands::draft::run(&args),
         Command::Lint(args) => commands::lint::run(&args),
         Command::Redact(args) => commands::redact::run(&args),
+        Command::Templates(args) => commands::templates::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@ pub mod init;
 pub mod lint;
 pub mod redact;
 pub mod sources;
+pub mod templates;
 
 use std::io::Write;
 use std::path::Path;

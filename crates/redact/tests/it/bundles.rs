@@ -88,7 +88,8 @@ fn no_planted_secret_survives_in_whole_files() {
         let bundle = load(&inc.join("bundle")).unwrap();
         let ing = ingest(&bundle);
         let r = Redactor::for_ingested(&bundle.config, &ing).unwrap();
-        let known: Vec<&String> = g.names.iter().filter(|n| r.role_of(n).is_some()).collect();
+        // The names the redactor knows (a revealed person's name, alias or handle).
+        let known: Vec<&String> = g.names.iter().filter(|n| !r.redact(n).text.contains(n.as_str())).collect();
         let mut changed_lines = 0;
         let mut lines = 0;
         for f in &bundle.files {
@@ -115,7 +116,7 @@ fn no_planted_secret_survives_in_whole_files() {
             }
         }
         println!(
-            "{}: whole files: {changed_lines}/{lines} lines changed; {} of {} gold names belong to revealed people",
+            "{}: whole files: {changed_lines}/{lines} lines changed; {} of {} gold names are known to the redactor",
             inc.file_name().unwrap().to_string_lossy(),
             known.len(),
             g.names.len()

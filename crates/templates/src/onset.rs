@@ -1,0 +1,435 @@
+//! Bursts and onsets: when each template began, peaked and stopped being unusual.
+//!
+//! Given each line's time, template and level, lines are counted per template per time bucket.
+//! Three kinds of change point become a [`Burst`]:
+//!
+//! - [`OnsetKind::RateJump`]: a template's count in a bucket is at least `rate_factor` times its
+//!   own baseline (its mean per bucket since the log began) and at least `min_count`;
+//! - [`OnsetKind::NewTemplate`]: a template first seen after the warm-up, at error level or at
+//!   least `min_count` times in its first run;
+//! - [`OnsetKind::ErrorShare`]: the share of error-level lines in a bucket jumps above its
+//!   baseline; the burst names the template with the most error lines in the run.
+//!
+//! Neighbouring hot buckets (at most one quiet bucket between) make one burst, cited by its
+//! first and last line.
+//!
+//! ```
+//! use debrief_templates::{Config, Miner, Occurrence, OnsetConfig, OnsetKind, find_bursts};
+//! use jiff::Timestamp;
+//!
+//! let mut miner = Miner::new(Config::default());
+//! let mut occ = Vec::new();
+//! let t0: Timestamp = "2024-05-01T10:00:00Z".parse().unwrap();
+//! for s in 0..1200 {
+//!     let line = if s >= 900 && s % 2 == 0 { format!("upstream timed out after {s}ms") } else { format!("GET /api/{s} 200") };
+//!     let template = miner.add(&line);
+//!     occ.push(Occurrence { line: s as u64 + 1, time: t0 + jiff::SignedDuration::from_secs(s), template, level: None });
+//! }
+//! let bursts = find_bursts(&occ, &OnsetConfig::default());
+//! assert_eq!(bursts[0].kind, OnsetKind::NewTemplate);
+//! assert_eq!(bursts[0].first_line, 901);
+//! ```
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::header::Level;
+use crate::miner::TemplateId;
+
+/// One line for onset detection: where it is, when, its template and level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    pub line: u64,
+    pub time: Timestamp,
+    pub template: TemplateId,
+    pub level: Option<Level>,
+}
+
+/// The thresholds of onset detection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OnsetConfig {
+    /// The width of a time bucket.
+    pub bucket: SignedDuration,
+    /// A bucket is hot when it holds at least this many times the template's baseline.
+    pub rate_factor: f64,
+    /// ... and at least this many lines.
+    pub min_count: u64,
+    /// Buckets at the start of the log with no baseline yet: nothing there is new or a jump.
+    pub warmup_buckets: u64,
+    /// The error-level share of a bucket must rise by at least this much over its baseline.
+    pub error_share_jump: f64,
+}
+
+impl Default for OnsetConfig {
+    fn default() -> Self {
+        Self {
+            bucket: SignedDuration::from_secs(60),
+            rate_factor: 5.0,
+            min_count: 5,
+            warmup_buckets: 3,
+            error_share_jump: 0.2,
+        }
+    }
+}
+
+/// What made a burst stand out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OnsetKind {
+    /// A template well above its own baseline rate.
+    RateJump,
+    /// A template not seen before.
+    NewTemplate,
+    /// The share of error-level lines jumped; this template carried most of them.
+    ErrorShare,
+}
+
+impl OnsetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RateJump => "rate_jump",
+            Self::NewTemplate => "new_template",
+            Self::ErrorShare => "error_share",
+        }
+    }
+}
+
+/// A run of unusual activity of one template.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Burst {
+    pub template: TemplateId,
+    pub kind: OnsetKind,
+    /// First and last line of the template inside the burst (cite these).
+    pub first_line: u64,
+    pub last_line: u64,
+    /// Lines of the template inside the burst (error lines only, for [`OnsetKind::ErrorShare`]).
+    pub count: u64,
+    /// Times of the first and last of those lines.
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// Most lines in one bucket.
+    pub peak: u64,
+    /// Lines per bucket before the burst (for [`OnsetKind::ErrorShare`], the error share).
+    pub baseline: f64,
+    /// Whether any of its lines is error level or worse.
+    pub error: bool,
+}
+
+/// Lines of one template in one bucket.
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    bucket: u64,
+    count: u64,
+    errors: u64,
+    first: (Timestamp, u64),
+    last: (Timestamp, u64),
+    first_error: (Timestamp, u64),
+    last_error: (Timestamp, u64),
+}
+
+impl Cell {
+    fn new(bucket: u64, o: &Occurrence) -> Self {
+        let at = (o.time, o.line);
+        let mut c = Self {
+            bucket,
+            count: 0,
+            errors: 0,
+            first: at,
+            last: at,
+            first_error: (Timestamp::MAX, u64::MAX),
+            last_error: (Timestamp::MIN, 0),
+        };
+        c.add(o);
+        c
+    }
+
+    fn add(&mut self, o: &Occurrence) {
+        let at = (o.time, o.line);
+        self.count += 1;
+        self.first = self.first.min(at);
+        self.last = self.last.max(at);
+        if o.level.is_some_and(Level::is_error) {
+            self.errors += 1;
+            self.first_error = self.first_error.min(at);
+            self.last_error = self.last_error.max(at);
+        }
+    }
+}
+
+/// Per template, its lines counted per bucket: bucket `i` covers `start + i·bucket`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Histogram {
+    pub start: Timestamp,
+    pub bucket: SignedDuration,
+    /// Buckets from the first line's to the last line's.
+    pub buckets: u64,
+    /// Each template with its nonzero `(bucket, lines)`, in bucket order; templates by first line.
+    pub series: Vec<(TemplateId, Vec<(u64, u64)>)>,
+}
+
+/// Counts lines per template per bucket.
+pub fn histogram(occurrences: &[Occurrence], bucket: SignedDuration) -> Histogram {
+    let (cells, start, buckets) = cells(occurrences, bucket);
+    let series = cells.into_iter().map(|(t, cs)| (t, cs.iter().map(|c| (c.bucket, c.count)).collect())).collect();
+    Histogram { start, bucket, buckets, series }
+}
+
+fn bucket_width(bucket: SignedDuration) -> i128 {
+    bucket.as_nanos().max(1)
+}
+
+/// Cells per template (templates in order of their first line), the first time, and the bucket count.
+fn cells(occurrences: &[Occurrence], bucket: SignedDuration) -> (Vec<(TemplateId, Vec<Cell>)>, Timestamp, u64) {
+    let Some(start) = occurrences.iter().map(|o| o.time).min() else {
+        return (Vec::new(), Timestamp::UNIX_EPOCH, 0);
+    };
+    let width = bucket_width(bucket);
+    let index = |t: Timestamp| ((t.as_nanosecond() - start.as_nanosecond()) / width) as u64;
+    let mut order: Vec<&Occurrence> = occurrences.iter().collect();
+    order.sort_by_key(|o| (o.template, o.time, o.line));
+    let mut out: Vec<(TemplateId, Vec<Cell>)> = Vec::new();
+    let mut buckets = 0;
+    for o in order {
+        let b = index(o.time);
+        buckets = buckets.max(b + 1);
+        match out.last_mut() {
+            Some((t, cs)) if *t == o.template => match cs.last_mut() {
+                Some(c) if c.bucket == b => c.add(o),
+                _ => cs.push(Cell::new(b, o)),
+            },
+            _ => out.push((o.template, vec![Cell::new(b, o)])),
+        }
+    }
+    out.sort_by_key(|(_, cs)| cs.iter().map(|c| c.first.1).min());
+    (out, start, buckets)
+}
+
+/// Finds bursts and onsets, earliest first.
+pub fn find_bursts(occurrences: &[Occurrence], config: &OnsetConfig) -> Vec<Burst> {
+    let (series, _, buckets) = cells(occurrences, config.bucket);
+    let mut bursts = Vec::new();
+    for (template, cs) in &series {
+        template_bursts(*template, cs, config, &mut bursts);
+    }
+    error_share_bursts(&series, buckets, config, &mut bursts);
+    bursts.sort_by_key(|b| (b.start, b.first_line, b.kind));
+    bursts
+}
+
+fn template_bursts(template: TemplateId, cs: &[Cell], config: &OnsetConfig, out: &mut Vec<Burst>) {
+    let Some(first) = cs.first() else { return };
+    let mut seen = 0u64;
+    let mut run: Option<Burst> = None;
+    let mut last_hot = 0u64;
+    let is_new = first.bucket >= config.warmup_buckets;
+    for (i, c) in cs.iter().enumerate() {
+        let baseline = if c.bucket == 0 { 0.0 } else { seen as f64 / c.bucket as f64 };
+        let new_run = is_new && i == 0;
+        let hot = new_run
+            || (c.bucket >= config.warmup_buckets
+                && c.count >= config.min_count
+                && c.count as f64 >= config.rate_factor * baseline.max(1.0 / config.rate_factor));
+        // A run goes on through buckets that stay busy: at least `min_count` lines and half the
+        // jump over the baseline it started from.
+        let continues = run.as_ref().is_some_and(|b| {
+            c.bucket <= last_hot + 2
+                && (hot || (c.count >= config.min_count && c.count as f64 >= config.rate_factor * b.baseline / 2.0))
+        });
+        if continues {
+            if let Some(b) = run.as_mut() {
+                extend(b, c);
+            }
+            last_hot = c.bucket;
+        } else {
+            if let Some(b) = run.take() {
+                push_run(b, config, out);
+            }
+            if hot {
+                let kind = if new_run { OnsetKind::NewTemplate } else { OnsetKind::RateJump };
+                run = Some(Burst {
+                    template,
+                    kind,
+                    first_line: c.first.1,
+                    last_line: c.last.1,
+                    count: c.count,
+                    start: c.first.0,
+                    end: c.last.0,
+                    peak: c.count,
+                    baseline,
+                    error: c.errors > 0,
+                });
+                last_hot = c.bucket;
+            }
+        }
+        seen += c.count;
+    }
+    if let Some(b) = run {
+        push_run(b, config, out);
+    }
+}
+
+fn extend(b: &mut Burst, c: &Cell) {
+    b.last_line = b.last_line.max(c.last.1);
+    b.first_line = b.first_line.min(c.first.1);
+    b.count += c.count;
+    b.end = b.end.max(c.last.0);
+    b.peak = b.peak.max(c.count);
+    b.error |= c.errors > 0;
+}
+
+fn push_run(b: Burst, config: &OnsetConfig, out: &mut Vec<Burst>) {
+    // A new template is worth a burst when it is an error or it is busy.
+    if b.kind == OnsetKind::NewTemplate && !b.error && b.count < config.min_count {
+        return;
+    }
+    out.push(b);
+}
+
+fn error_share_bursts(series: &[(TemplateId, Vec<Cell>)], buckets: u64, config: &OnsetConfig, out: &mut Vec<Burst>) {
+    if buckets == 0 {
+        return;
+    }
+    let n = buckets as usize;
+    let mut lines = vec![0u64; n];
+    let mut errors = vec![0u64; n];
+    for (_, cs) in series {
+        for c in cs {
+            lines[c.bucket as usize] += c.count;
+            errors[c.bucket as usize] += c.errors;
+        }
+    }
+    let (mut seen_lines, mut seen_errors) = (0u64, 0u64);
+    let mut hot = vec![false; n];
+    let mut base = vec![0f64; n];
+    for b in 0..n {
+        let share = if lines[b] == 0 { 0.0 } else { errors[b] as f64 / lines[b] as f64 };
+        let baseline = if seen_lines == 0 { 0.0 } else { seen_errors as f64 / seen_lines as f64 };
+        base[b] = baseline;
+        hot[b] = b as u64 >= config.warmup_buckets
+            && errors[b] >= config.min_count
+            && share >= baseline + config.error_share_jump
+            && share >= 2.0 * baseline;
+        seen_lines += lines[b];
+        seen_errors += errors[b];
+    }
+    let mut b = 0;
+    while b < n {
+        if !hot[b] {
+            b += 1;
+            continue;
+        }
+        let from = b;
+        let mut to = b;
+        while to + 1 < n && (hot[to + 1] || (to + 2 < n && hot[to + 2])) {
+            to += if hot[to + 1] { 1 } else { 2 };
+        }
+        // The template with the most error lines in the run carries it.
+        let mut best: Option<(TemplateId, Burst)> = None;
+        for (t, cs) in series {
+            let mut acc: Option<Burst> = None;
+            for c in cs.iter().filter(|c| (from as u64..=to as u64).contains(&c.bucket) && c.errors > 0) {
+                let cell = Burst {
+                    template: *t,
+                    kind: OnsetKind::ErrorShare,
+                    first_line: c.first_error.1,
+                    last_line: c.last_error.1,
+                    count: c.errors,
+                    start: c.first_error.0,
+                    end: c.last_error.0,
+                    peak: c.errors,
+                    baseline: base[from],
+                    error: true,
+                };
+                match acc.as_mut() {
+                    Some(a) => {
+                        a.first_line = a.first_line.min(cell.first_line);
+                        a.last_line = a.last_line.max(cell.last_line);
+                        a.count += cell.count;
+                        a.start = a.start.min(cell.start);
+                        a.end = a.end.max(cell.end);
+                        a.peak = a.peak.max(cell.peak);
+                    }
+                    None => acc = Some(cell),
+                }
+            }
+            if let Some(a) = acc
+                && best.as_ref().is_none_or(|(_, bb)| a.count > bb.count)
+            {
+                best = Some((*t, a));
+            }
+        }
+        if let Some((_, burst)) = best {
+            out.push(burst);
+        }
+        b = to + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: i64) -> Timestamp {
+        Timestamp::from_second(1_700_000_000 + s).unwrap()
+    }
+
+    fn occ(line: u64, s: i64, t: u32, error: bool) -> Occurrence {
+        Occurrence {
+            line,
+            time: at(s),
+            template: TemplateId(t),
+            level: Some(if error { Level::Error } else { Level::Info }),
+        }
+    }
+
+    #[test]
+    fn rate_jump_over_baseline() {
+        let mut v = Vec::new();
+        let mut line = 0;
+        // Template 0: one line a minute for 20 minutes, then 30 a minute for 3 minutes.
+        for m in 0..20 {
+            line += 1;
+            v.push(occ(line, m * 60, 0, false));
+        }
+        for m in 20..23 {
+            for k in 0..30 {
+                line += 1;
+                v.push(occ(line, m * 60 + k, 0, false));
+            }
+        }
+        let bursts = find_bursts(&v, &OnsetConfig::default());
+        assert_eq!(bursts.len(), 1, "{bursts:?}");
+        let b = bursts[0];
+        assert_eq!(b.kind, OnsetKind::RateJump);
+        assert_eq!((b.first_line, b.last_line, b.count), (21, 110, 90));
+        assert_eq!(b.start, at(1200));
+        assert!(b.baseline <= 1.0);
+    }
+
+    #[test]
+    fn new_error_template_and_error_share() {
+        let mut v = Vec::new();
+        let mut line = 0;
+        for s in 0..600 {
+            line += 1;
+            v.push(occ(line, s, 0, false));
+            if s >= 420 && s % 3 == 0 {
+                line += 1;
+                v.push(occ(line, s, 1, true));
+            }
+        }
+        let bursts = find_bursts(&v, &OnsetConfig::default());
+        let kinds: Vec<_> = bursts.iter().map(|b| (b.kind, b.template.0)).collect();
+        assert!(kinds.contains(&(OnsetKind::NewTemplate, 1)), "{kinds:?}");
+        assert!(kinds.contains(&(OnsetKind::ErrorShare, 1)), "{kinds:?}");
+        assert!(bursts.iter().all(|b| b.start >= at(420)));
+        let h = histogram(&v, SignedDuration::from_secs(60));
+        assert_eq!(h.buckets, 10);
+        assert_eq!(h.series[1].1[0], (7, 20));
+    }
+
+    #[test]
+    fn steady_log_has_no_bursts() {
+        let v: Vec<_> = (0..3600).map(|s| occ(s as u64 + 1, s, (s % 3) as u32, s % 3 == 2)).collect();
+        assert!(find_bursts(&v, &OnsetConfig::default()).is_empty());
+        assert!(find_bursts(&[], &OnsetConfig::default()).is_empty());
+    }
+}
