@@ -82,6 +82,9 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
     }
 
     let mut out = Ingested { zone: zone.map(|(n, _)| n), skipped: bundle.skipped.clone(), ..Ingested::default() };
+    // One allocation for all records: appending file by file into a growing vector
+    // would briefly hold the old and the doubled buffer of a million records.
+    out.records.reserve_exact(parsed.iter().flatten().map(|p| p.records.len()).sum());
     // Keep the source indices of the bundle: unknown files stay as sources with no
     // records so spans stay valid, and are also listed as skipped.
     for (i, (file, p)) in bundle.files.iter().zip(parsed).enumerate() {

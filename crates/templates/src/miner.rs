@@ -496,9 +496,16 @@ impl Miner {
     }
 
     /// After variant `v` was made or changed: its group's text.
+    /// A group of one variant takes its text; a bigger group aligns its text with the changed
+    /// variant's (texts only ever generalize, so the result still covers every line).
     fn after_change(&mut self, v: u32) {
         let root = self.find(v);
-        self.rebuild_text(root);
+        let text = if self.groups[root as usize].members.len() == 1 {
+            self.variant_texts(v).join(" ")
+        } else {
+            align(&words(&self.groups[root as usize].text), &self.variant_texts(v)).join(" ")
+        };
+        self.groups[root as usize].text = text;
     }
 
     /// The hash of the current line's words: its tokens less masked values and the units right
@@ -549,7 +556,8 @@ impl Miner {
         }
         g.last_line = g.last_line.max(moved.last_line);
         g.members.extend(moved.members);
-        self.rebuild_text(big);
+        let text = align(&words(&g.text), &words(&moved.text)).join(" ");
+        g.text = text;
     }
 
     fn find(&mut self, v: u32) -> u32 {
@@ -565,16 +573,11 @@ impl Miner {
         }
         root
     }
+}
 
-    fn rebuild_text(&mut self, root: u32) {
-        let members = &self.groups[root as usize].members;
-        let mut merged = self.variant_texts(members[0]);
-        for &m in &members[1..] {
-            merged = align(&merged, &self.variant_texts(m));
-        }
-        let text = merged.join(" ");
-        self.groups[root as usize].text = text;
-    }
+/// The tokens of a template text.
+fn words(text: &str) -> Vec<&str> {
+    text.split(' ').filter(|w| !w.is_empty()).collect()
 }
 
 /// The hash of a line's shape: the line with each digit written as `0` and each run of digits

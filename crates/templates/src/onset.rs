@@ -25,6 +25,9 @@
 //!     let template = miner.add(&line);
 //!     occ.push(Occurrence { line: s as u64 + 1, time: t0 + jiff::SignedDuration::from_secs(s), template, level: None });
 //! }
+//! for o in &mut occ {
+//!     o.template = miner.resolve(o.template);
+//! }
 //! let bursts = find_bursts(&occ, &OnsetConfig::default());
 //! assert_eq!(bursts[0].kind, OnsetKind::NewTemplate);
 //! assert_eq!(bursts[0].first_line, 901);
@@ -38,9 +41,13 @@ use crate::miner::TemplateId;
 /// One line for onset detection: where it is, when, its template and level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Occurrence {
+    /// The line number to cite (1-based).
     pub line: u64,
     pub time: Timestamp,
+    /// The line's template as [`Miner::resolve`](crate::Miner::resolve) gives it after the last
+    /// line was added (templates merge while mining).
     pub template: TemplateId,
+    /// The level its header named ([`Miner::last_level`](crate::Miner::last_level)), if any.
     pub level: Option<Level>,
 }
 

@@ -1571,15 +1571,106 @@ mod tests {
         assert_eq!(
             seen,
             [
+                "getIncident.response.json: alert acknowledge",
                 "getLogEntry.response.json: alert",
+                "getPastIncidents.response.json: ",
                 "listChangeEvents.response.json: change change",
+                "listIncidentAlerts.response.json: alert",
                 "listIncidentLogEntries.response.json: alert",
                 "listIncidentNotes.response.json: message message",
                 "listIncidentRelatedChangeEvents.response.json: change change",
+                "listIncidents.response.json: alert resolution",
                 "listLogEntries.response.json: alert",
                 "01-webhook-payload.json: message",
                 "02-webhook-payload.json: message",
+                "03-incident.json: alert",
             ]
         );
+    }
+
+    const REST_INCIDENT: &str = r#"{
+  "incident": {
+    "id": "PQ1INC",
+    "type": "incident",
+    "summary": "[#812] [FIRING:1] CheckoutErrorRate checkout-api (critical)",
+    "html_url": "https://acme.pagerduty.com/incidents/PQ1INC",
+    "incident_number": 812,
+    "title": "[FIRING:1] CheckoutErrorRate checkout-api (critical)",
+    "created_at": "2024-05-01T14:49:31Z",
+    "status": "resolved",
+    "service": {"id": "PSVC1", "type": "service_reference", "summary": "checkout-api"},
+    "assignments": [
+      {"at": "2024-05-01T14:49:31Z", "assignee": {"id": "PU1", "type": "user_reference", "summary": "Avery Lindqvist"}}
+    ],
+    "acknowledgements": [
+      {
+        "at": "2024-05-01T14:51:10Z",
+        "acknowledger": {"id": "PU1", "type": "user_reference", "summary": "Avery Lindqvist"}
+      }
+    ],
+    "resolved_at": "2024-05-01T15:31:05Z",
+    "last_status_change_by": {"id": "PSVC1", "type": "service_reference", "summary": "checkout-api"}
+  }
+}"#;
+
+    const REST_ALERTS: &str = r#"{"alerts": [
+  {
+    "id": "PA1",
+    "type": "alert",
+    "summary": "Disk almost full on db-3",
+    "html_url": "https://acme.pagerduty.com/alerts/PA1",
+    "created_at": "2024-05-01T14:40:00+02:00",
+    "status": "triggered",
+    "severity": "warning",
+    "service": {"id": "PSVC2", "type": "service_reference", "summary": "postgres"},
+    "incident": {"id": "PQ2", "type": "incident_reference"}
+  }
+]}"#;
+
+    #[test]
+    fn rest_incidents_and_alerts() {
+        let sniff = |text: &str| PagerDuty.sniff(&SourceFile::new("pd/incident.json", text));
+        assert_eq!(sniff(REST_INCIDENT), 70);
+        assert_eq!(sniff(REST_ALERTS), 70);
+        assert_eq!(
+            sniff(r#"{"past_incidents": [{"incident": {"self": "https://api.pagerduty.com/incidents/P1"}}]}"#),
+            50
+        );
+        // Not PagerDuty's: an incident object from elsewhere.
+        assert_eq!(sniff(r#"{"type": "incident", "created_at": "2024-05-01T10:00:00Z"}"#), 0);
+
+        let p = parse("pd/incident.json", REST_INCIDENT);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_quotable(REST_INCIDENT, &p.records);
+        let kinds: Vec<Kind> = p.records.iter().map(|r| r.kind).collect();
+        assert_eq!(kinds, [Kind::Alert, Kind::Acknowledge, Kind::AlertResolved]);
+        let trigger = &p.records[0];
+        assert_eq!(at(trigger), "2024-05-01T14:49:31Z");
+        assert_eq!(trigger.text, "[FIRING:1] CheckoutErrorRate checkout-api (critical)");
+        assert_eq!(trigger.summary.as_deref(), Some("PagerDuty: [#812] CheckoutErrorRate triggered"));
+        assert_eq!(trigger.attr("alert"), Some("CheckoutErrorRate"));
+        assert_eq!(trigger.attr("service"), Some("checkout-api"));
+        assert_eq!(trigger.attr("incident"), Some("[#812] [FIRING:1] CheckoutErrorRate checkout-api (critical)"));
+        assert_eq!((trigger.span.line, trigger.span.end_line), (2, 23));
+        let ack = &p.records[1];
+        assert_eq!(at(ack), "2024-05-01T14:51:10Z");
+        assert_eq!((ack.span.line, ack.span.end_line), (16, 19));
+        assert_eq!(ack.actor.as_ref().and_then(|a| a.id.as_deref()), Some("PU1"));
+        let resolved = &p.records[2];
+        assert_eq!(at(resolved), "2024-05-01T15:31:05Z");
+        assert_eq!(resolved.attr("status"), Some("resolved"));
+        assert_eq!(p.people.len(), 1);
+        assert_eq!(p.people[0].name, "Avery Lindqvist");
+
+        let p = parse("pd/alerts.json", REST_ALERTS);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_quotable(REST_ALERTS, &p.records);
+        assert_eq!(p.records.len(), 1);
+        let alert = &p.records[0];
+        assert_eq!(alert.kind, Kind::Alert);
+        assert_eq!(at(alert), "2024-05-01T12:40:00Z");
+        assert_eq!(alert.attr("severity"), Some("warning"));
+        assert_eq!(alert.attr("incident"), Some("PQ2"));
+        assert_eq!((alert.span.line, alert.span.end_line), (2, 12));
     }
 }
