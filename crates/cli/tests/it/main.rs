@@ -3,6 +3,7 @@
 mod bundles;
 mod cli;
 mod malformed;
+mod planted;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
