@@ -13,6 +13,7 @@
 //! literal its longest secret-looking token (see [`secret_value`]). Deterministic: a plain
 //! loop, 20 rows per bundle.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
@@ -93,7 +94,7 @@ fn secret_value(text: &str) -> Option<String> {
         .map(|t| t.trim_end_matches(['.', ':']))
         .filter(|t| !t.is_empty() && !host_like(t))
         .collect();
-    if let Some(p) = tokens.iter().filter_map(|t| password(t, user_flag)).filter(|p| p.len() >= 6).last() {
+    if let Some(p) = tokens.iter().filter_map(|t| password(t, user_flag)).rfind(|p| p.len() >= 6) {
         return Some(p.to_string());
     }
     tokens
@@ -101,7 +102,7 @@ fn secret_value(text: &str) -> Option<String> {
         .filter(|t| t.len() >= 8 && !t.contains('@'))
         .filter(|t| t.chars().any(|c| c.is_ascii_alphabetic()) && t.chars().any(|c| c.is_ascii_digit()))
         .max_by_key(|t| t.len())
-        .map(|t| t.to_string())
+        .map(ToString::to_string)
 }
 
 fn plants(path: &Path) -> (Vec<Plant>, usize, usize) {
@@ -145,7 +146,7 @@ fn write_bundle(dir: &Path, batch: &[Plant]) -> usize {
         "id = \"INC-900\"\ntitle = \"API errors after credentials rotation\"\nseverity = \"SEV-2\"\ntimezone = \"UTC\"\n\n[people]\n",
     );
     for (name, role, ..) in PEOPLE {
-        toml.push_str(&format!("\"{name}\" = \"{role}\"\n"));
+        let _ = writeln!(toml, "\"{name}\" = \"{role}\"");
     }
     fs::write(dir.join("incident.toml"), toml).unwrap();
 
@@ -175,13 +176,8 @@ fn write_bundle(dir: &Path, batch: &[Plant]) -> usize {
             "created_at": iso(t + 10), "agent": {"id": pid, "type": "user_reference", "summary": name},
             "channel": {"type": "note", "summary": format!("{other} rotating {}: {}", p.rule, p.text)},
             "incident": {"id": "QPLANT900", "type": "incident_reference", "summary": "API errors"}}));
-        notes.push_str(&format!(
-            "{:02}:{:02} {other} saw {} in the logs: {}\n",
-            10 + t / 3600,
-            (t / 60) % 60,
-            p.rule,
-            p.text
-        ));
+        let _ =
+            writeln!(notes, "{:02}:{:02} {other} saw {} in the logs: {}", 10 + t / 3600, (t / 60) % 60, p.rule, p.text);
         logs.push(
             json!({"@timestamp": iso(t + 20), "level": "ERROR", "service": "api-gateway", "pod": "api-gateway-7d9f-x2k4p",
                 "message": format!("upstream auth failed for {}: {}", p.rule, p.text)})
@@ -266,14 +262,14 @@ fn planted_secrets_and_names_appear_in_no_draft() {
             }
         }
     }
-    println!(
+    note(&format!(
         "planted {} gitleaks should-detect rows ({fragments} fragments and {no_value} rows without a secret value \
          set apart) in {bundles} bundles of up to {BATCH}, in 5 formats = {planted} planted texts; \
          {} name words; {cited} line citations; {shown} `‹secret…›` shown in the drafts; {} leaks",
         plants.len(),
         names.len(),
         leaks.len()
-    );
+    ));
     assert!(shown > 0, "no planted text reached a draft: the property would hold vacuously");
     assert!(leaks.is_empty(), "leaks:\n{}", leaks.join("\n"));
 }
@@ -297,4 +293,10 @@ fn secret_value_picks_the_secret_not_the_host() {
         Some("yqDVtk")
     );
     assert!(has_word("Paged MARISOL.", "marisol") && !has_word("marisoleum", "marisol"));
+}
+
+/// A line for the test log (test output is where figures go).
+#[allow(clippy::print_stdout)]
+fn note(text: &str) {
+    println!("{text}");
 }

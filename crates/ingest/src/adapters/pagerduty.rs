@@ -258,7 +258,8 @@ struct Incident<'a> {
     id: Str,
     summary: Str,
     title: Str,
-    incident_number: Str,
+    #[serde(rename = "incident_number")]
+    number: Str,
     created_at: Str,
     resolved_at: Str,
     #[serde(borrow)]
@@ -688,7 +689,7 @@ impl<'a> JsonReader<'a> {
             }
         };
         let title = inc.title.get().or(inc.summary.get());
-        let name = match (inc.incident_number.get(), inc.title.get()) {
+        let name = match (inc.number.get(), inc.title.get()) {
             (Some(n), Some(t)) => Some(format!("[#{n}] {t}")),
             _ => title.map(str::to_string),
         };
