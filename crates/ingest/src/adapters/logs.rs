@@ -633,7 +633,12 @@ fn pairs(line: &str) -> impl Iterator<Item = Pair<'_>> {
             while b.get(i).is_some_and(|&c| c != b'=' && c != b' ' && c != b'\t') {
                 i += 1;
             }
-            if b.get(i) != Some(&b'=') || i == at {
+            if i == at {
+                // A word that starts with `=`: step over it, or the loop never ends.
+                i += 1;
+                continue;
+            }
+            if b.get(i) != Some(&b'=') {
                 continue;
             }
             let key = &line[at..i];
@@ -1861,6 +1866,14 @@ mod tests {
                 proptest::prop_assert!(span.contains(&r.text), "{:?} not in {:?}", r.text, span);
             }
         }
+    }
+
+    #[test]
+    fn a_word_starting_with_equals_does_not_hang() {
+        let pairs: Vec<_> = pairs("ts=2024-10-08T14:00:00Z =x a==b msg=ok =").map(|p| (p.key, p.value)).collect();
+        assert_eq!(pairs, [("ts", "2024-10-08T14:00:00Z"), ("a", "=b"), ("msg", "ok")]);
+        let f = SourceFile::new("x.log", "ts=2024-10-08T14:00:00Z =x msg=a\nk =v\n");
+        let _ = read(&f, None, Some("2024-10-08"));
     }
 
     #[test]
