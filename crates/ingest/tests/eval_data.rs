@@ -312,8 +312,8 @@ fn unescape_json(s: &str) -> String {
     out
 }
 
-/// One folder's results: (path, format, records) per file, in path order.
-type Swept = Vec<(String, String, usize)>;
+/// One folder's results: (path, format, records, not an artifact) per file, in path order.
+type Swept = Vec<(String, String, usize, bool)>;
 
 /// Loads and ingests `dir`, checks every file against `rows`, and returns what it found
 /// and every mismatch.
@@ -335,7 +335,6 @@ fn sweep(root: &Path, dir: &str, rows: &[Row]) -> (Swept, Vec<String>) {
     for (i, source) in out.sources.iter().enumerate() {
         let path = source.path.as_str();
         let format = source.format.as_str();
-        swept.push((path.to_string(), format.to_string(), source.records));
         // `detect` agrees with what `ingest` chose.
         if format != "incident-config" {
             let detected = bundle.files.get(i).and_then(detect).map_or("unknown", |a| a.format());
@@ -343,7 +342,9 @@ fn sweep(root: &Path, dir: &str, rows: &[Row]) -> (Swept, Vec<String>) {
                 errors.push(format!("{dir}/{path}: detect says {detected}, ingest says {format}"));
             }
         }
-        match want(path) {
+        let wanted = want(path);
+        swept.push((path.to_string(), format.to_string(), source.records, matches!(wanted, Some(Want::Doc))));
+        match wanted {
             None => errors.push(format!("{dir}/{path}: no row in the table ({format}, {} records)", source.records)),
             Some(Want::Skipped) => errors.push(format!("{dir}/{path}: expected to be skipped, read as {format}")),
             Some(Want::Doc) => {
@@ -369,7 +370,7 @@ fn sweep(root: &Path, dir: &str, rows: &[Row]) -> (Swept, Vec<String>) {
             continue; // listed among the sources above as `unknown`
         }
         match want(&skipped.path) {
-            Some(Want::Skipped) => swept.push((skipped.path.clone(), "skipped".into(), 0)),
+            Some(Want::Skipped) => swept.push((skipped.path.clone(), "skipped".into(), 0, false)),
             _ => errors.push(format!("{dir}/{}: skipped unexpectedly ({})", skipped.path, skipped.reason)),
         }
     }
@@ -380,25 +381,23 @@ fn sweep(root: &Path, dir: &str, rows: &[Row]) -> (Swept, Vec<String>) {
     }
 
     // Every record cites lines inside its file, and its quote stands in those lines.
+    let counts: Vec<u32> = bundle.files.iter().map(debrief_model::SourceFile::line_count).collect();
+    let lines: Vec<Vec<&str>> =
+        bundle.files.iter().map(|f| f.text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect()).collect();
     for r in &out.records {
-        let Some(file) = bundle.files.get(r.span.source as usize) else {
+        let (Some(file), Some(file_lines)) =
+            (bundle.files.get(r.span.source as usize), lines.get(r.span.source as usize))
+        else {
             errors.push(format!("{dir}: a record cites source {} of {}", r.span.source, bundle.files.len()));
             continue;
         };
-        let lines = file.line_count();
-        if r.span.line < 1 || r.span.line > r.span.end_line || r.span.end_line > lines {
-            errors.push(format!("{dir}/{}: span {}..{} outside 1..{lines}", file.path, r.span.line, r.span.end_line));
+        let count = counts.get(r.span.source as usize).copied().unwrap_or(0);
+        if r.span.line < 1 || r.span.line > r.span.end_line || r.span.end_line > count {
+            errors.push(format!("{dir}/{}: span {}..{} outside 1..{count}", file.path, r.span.line, r.span.end_line));
             continue;
         }
         let quote = quote_of(&r.text, 120);
-        let cited: Vec<&str> = file
-            .text
-            .split('\n')
-            .skip(r.span.line as usize - 1)
-            .take((r.span.end_line - r.span.line + 1) as usize)
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
-            .collect();
-        let cited = cited.join("\n");
+        let cited = file_lines[r.span.line as usize - 1..r.span.end_line as usize].join("\n");
         if !quote.is_empty() && !cited.contains(&quote) && !unescape_json(&cited).contains(&quote) {
             errors.push(format!(
                 "{dir}/{}:{}-{}: quote {quote:?} is not in the cited lines",
@@ -409,15 +408,19 @@ fn sweep(root: &Path, dir: &str, rows: &[Row]) -> (Swept, Vec<String>) {
     (swept, errors)
 }
 
-/// One line per folder: files, formats with their file counts, records.
+/// One line per folder: the artifact files with their formats and records, then how many
+/// files are not artifacts.
 fn summary(dir: &str, swept: &Swept) -> String {
     let mut formats: BTreeMap<&str, usize> = BTreeMap::new();
-    for (_, f, _) in swept {
+    let mut records = 0;
+    for (_, f, n, _) in swept.iter().filter(|s| !s.3) {
         *formats.entry(f.as_str()).or_default() += 1;
+        records += n;
     }
-    let records: usize = swept.iter().map(|(_, _, n)| n).sum();
+    let docs = swept.iter().filter(|s| s.3).count();
+    let artifacts = swept.len() - docs;
     let formats: Vec<String> = formats.iter().map(|(f, n)| format!("{f} ×{n}")).collect();
-    format!("{dir}: {} files — {} — {records} records", swept.len(), formats.join(", "))
+    format!("{dir}: {artifacts} files — {} — {records} records; {docs} not artifacts", formats.join(", "))
 }
 
 #[test]
@@ -440,8 +443,8 @@ fn slack_test_archive_zip_matches_its_folder() {
         SLACK_TESTARCHIVE.iter().filter_map(|&(p, w)| p.strip_prefix("testarchive/").map(|p| (p, w))).collect();
     let (swept, errors) = sweep(&root, "eval-data/slack-export-viewer-testarchive/testarchive.zip", &rows);
     assert!(errors.is_empty(), "{}", errors.join("\n"));
-    assert_eq!(swept.len(), 22);
-    let messages: usize = swept.iter().filter(|(_, f, _)| f == "slack-export").map(|(_, _, n)| n).sum();
+    assert_eq!(swept.len(), 20, "20 files (the zip also lists its 2 folders)");
+    let messages: usize = swept.iter().filter(|s| s.1 == "slack-export").map(|s| s.2).sum();
     assert_eq!(messages, 158, "messages in the 17 day files");
 }
 
