@@ -97,6 +97,7 @@ impl Writer<'_> {
             text: item.text.clone(),
             confidence: item.confidence,
             citations: self.cite_all(&item.records),
+            author: None,
         }
     }
 
@@ -236,6 +237,7 @@ pub(crate) fn write(
                 ),
                 evidence_needed: "the responders' account, or a third source with exact times".into(),
                 citations: w.cite_all(recs),
+                unverified: None,
             });
         }
     }
@@ -340,6 +342,7 @@ pub(crate) fn write(
             owner: None,
             due: None,
             citations: w.cite_all(&item.records),
+            author: None,
         })
         .collect();
 
@@ -350,6 +353,7 @@ pub(crate) fn write(
             question: q.question.clone(),
             evidence_needed: q.evidence_needed.clone(),
             citations: w.cite_all(&q.records),
+            unverified: None,
         })
         .collect();
     questions.append(&mut conflict_questions);
@@ -359,6 +363,7 @@ pub(crate) fn write(
                 question: format!("In which time zone are the times in {} written? It was assumed.", s.path),
                 evidence_needed: "the author's zone, or `timezone` in incident.toml".into(),
                 citations: Vec::new(),
+                unverified: None,
             });
         }
     }
@@ -399,6 +404,7 @@ pub(crate) fn write(
         questions,
         redaction: redaction.clone(),
         verification: Verification::default(),
+        assist: None,
     }
 }
 

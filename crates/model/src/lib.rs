@@ -22,7 +22,7 @@ mod time;
 pub use citation::{Citation, Span, quote_of};
 pub use record::{Actor, Attr, Confidence, Event, Finding, Kind, Record};
 pub use review::{
-    Action, ActionCategory, Conflict, Duration, IncidentInfo, Metric, Metrics, Question, Review, ReviewSource, SCHEMA,
+    Action, Assist, ActionCategory, Conflict, Duration, IncidentInfo, Metric, Metrics, Question, Unverified, Review, ReviewSource, SCHEMA,
     SkippedFile, TimelineRow, Verification,
 };
 pub use source::{Problem, Source, SourceFile};

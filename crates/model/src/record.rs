@@ -193,4 +193,8 @@ pub struct Finding {
     pub text: String,
     pub confidence: Confidence,
     pub citations: Vec<Citation>,
+    /// Who wrote the statement when it was not the engine: the model, as `provider:model`.
+    /// Model statements appear here only after the verifier checked them.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub author: Option<String>,
 }

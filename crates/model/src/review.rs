@@ -30,6 +30,9 @@ pub struct Review {
     pub redaction: BTreeMap<String, usize>,
     /// How the review's own citations checked out before it was written.
     pub verification: Verification,
+    /// The model's part, when `--llm` was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assist: Option<Assist>,
 }
 
 /// The self-check of the review's citations: what was checked and what was dropped.
@@ -169,6 +172,9 @@ pub struct Action {
     pub owner: Option<String>,
     pub due: Option<String>,
     pub citations: Vec<Citation>,
+    /// The model that proposed the action (`provider:model`), when it was not the engine.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub author: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,4 +184,39 @@ pub struct Question {
     /// Where the question comes from, when the artifacts raise it (a note's to-do line).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub citations: Vec<Citation>,
+    /// A model's claim that did not check out against the evidence, kept as a question:
+    /// who wrote it and why it failed. Never shown as fact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unverified: Option<Unverified>,
+}
+
+/// Why a model's claim was not verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unverified {
+    /// `provider:model`.
+    pub author: String,
+    /// What failed: `unknown evidence id E12`, `quote not in E7`, `blame phrasing`…
+    pub reasons: Vec<String>,
+}
+
+/// What the model did for this draft, when one was configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Assist {
+    /// `provider:model`.
+    pub model: String,
+    /// `ok`, `partial` (some windows failed) or `failed` (the draft is the engine's alone).
+    pub status: String,
+    /// What the reader should know: why the model's part is missing, what was cut to fit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Claims the model made, how many checked out, how many became questions or were dropped.
+    pub claims: usize,
+    pub verified: usize,
+    pub unverified: usize,
+    pub dropped: usize,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    /// Evidence records sent / available.
+    pub evidence_sent: usize,
+    pub evidence_total: usize,
 }

@@ -432,6 +432,7 @@ mod tests {
                 text: "Change at 14:36 UTC preceded impact by 7 min.".into(),
                 confidence: Confidence::Unverified,
                 citations: vec![cite(30, "Deploy checkout-api v2.31.0")],
+                author: None,
             }],
             actions: vec![Action {
                 category: ActionCategory::Monitoring,
@@ -439,14 +440,17 @@ mod tests {
                 owner: None,
                 due: None,
                 citations: vec![],
+                author: None,
             }],
             questions: vec![Question {
                 question: "When did impact stop?".into(),
                 evidence_needed: "error-rate metric".into(),
                 citations: vec![],
+                unverified: None,
             }],
             redaction: BTreeMap::from([("person".into(), 4)]),
             verification: Verification { checked: 4, dropped: vec![] },
+            assist: None,
         }
     }
 
