@@ -1,7 +1,7 @@
 //! The Markdown rendering: every section of DESIGN.md in order, evidence as
 //! `source:line` with a short quote, times in the display zone and UTC.
 
-use debrief_model::{ActionCategory, Citation, Finding, Metric, Review};
+use debrief_model::{ActionCategory, Assist, Citation, Finding, Metric, Review};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -85,7 +85,8 @@ fn findings<'a>(r: &'a Review, section: &'a str) -> impl Iterator<Item = &'a Fin
 fn bullet(out: &mut Out, f: &Finding) {
     let conf = format!("{:?}", f.confidence).to_lowercase();
     let ev = evidence(&f.citations);
-    out.line(&format!("- {} _({conf})_ — {ev}", f.text));
+    let by = f.author.as_deref().map(|a| format!("; written by {a}, checked against the evidence")).unwrap_or_default();
+    out.line(&format!("- {} _({conf}{by})_ — {ev}", f.text));
 }
 
 fn unknown(out: &mut Out, what: &str, needed: &str) {
@@ -114,6 +115,9 @@ pub fn markdown(r: &Review) -> String {
     out.blank();
     out.line("> Draft for review. Every statement cites its evidence as `source:line` with a quote from the redacted source; what the evidence does not establish says **Unknown**. People appear as roles.");
     out.blank();
+    if let Some(a) = &r.assist {
+        assist_note(&mut out, a);
+    }
 
     out.line("## Summary");
     out.blank();
@@ -257,7 +261,12 @@ pub fn markdown(r: &Review) -> String {
             let owner = a.owner.as_deref().unwrap_or("Unknown");
             let due = a.due.as_deref().unwrap_or("Unknown");
             let status = if a.owner.is_some() && a.due.is_some() { "" } else { " — not yet an action item" };
-            out.line(&format!("- [ ] {} (owner: {owner}, due: {due}{status}) — {}", a.text, evidence(&a.citations)));
+            let by = a.author.as_deref().map(|m| format!(", proposed by {m}")).unwrap_or_default();
+            out.line(&format!(
+                "- [ ] {} (owner: {owner}, due: {due}{status}{by}) — {}",
+                a.text,
+                evidence(&a.citations)
+            ));
         }
         out.blank();
     }
@@ -268,7 +277,24 @@ pub fn markdown(r: &Review) -> String {
         out.line("- None found.");
     }
     for q in &r.questions {
-        out.line(&format!("- {} — _evidence needed:_ {}", q.question, q.evidence_needed));
+        match &q.unverified {
+            Some(u) => out.line(&format!(
+                "- {} — _written by {}, not verified ({}); evidence needed:_ {}",
+                q.question,
+                u.author,
+                u.reasons.join("; "),
+                q.evidence_needed
+            )),
+            None if q.citations.is_empty() => {
+                out.line(&format!("- {} — _evidence needed:_ {}", q.question, q.evidence_needed));
+            }
+            None => out.line(&format!(
+                "- {} — _evidence needed:_ {} — {}",
+                q.question,
+                q.evidence_needed,
+                evidence(&q.citations)
+            )),
+        }
     }
     out.blank();
 
@@ -359,13 +385,34 @@ fn appendix(out: &mut Out, r: &Review) {
     }
 }
 
+/// What the model did, near the top so a reader knows which statements it wrote and
+/// when the draft is the engine's alone.
+fn assist_note(out: &mut Out, a: &Assist) {
+    let head = match a.status.as_str() {
+        "failed" => format!("> **Model assistance failed** ({}): this draft is the engine's alone.", a.model),
+        "partial" => format!("> **Model assistance partly failed** ({}).", a.model),
+        _ => format!("> Model assistance: {}.", a.model),
+    };
+    out.line(&head);
+    if a.claims > 0 {
+        out.line(&format!(
+            "> Of {} statements it wrote, {} checked out against the evidence and appear marked as written by it; {} did not and appear only as open questions; {} were dropped.",
+            a.claims, a.verified, a.unverified, a.dropped
+        ));
+    }
+    for n in &a.notes {
+        out.line(&format!("> {n}"));
+    }
+    out.blank();
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
 
     use debrief_model::{
         Action, ActionCategory, Confidence, Duration, IncidentInfo, Metric, Metrics, Precision, Question, ReviewSource,
-        SCHEMA, SkippedFile, TimelineRow, Verification,
+        SCHEMA, SkippedFile, TimelineRow, Unverified, Verification,
     };
 
     use super::*;
@@ -457,6 +504,33 @@ mod tests {
     #[test]
     fn renders_every_section_with_zone_and_evidence() {
         insta::assert_snapshot!(markdown(&review()));
+    }
+
+    #[test]
+    fn model_statements_are_marked_and_a_failed_model_is_said_up_front() {
+        let mut r = review();
+        r.findings[0].author = Some("openai:gpt-4o-mini".into());
+        r.questions.push(Question {
+            question: "Unverified (model): the database team caused it".into(),
+            evidence_needed: "a record that shows it".into(),
+            citations: vec![],
+            unverified: Some(Unverified {
+                author: "openai:gpt-4o-mini".into(),
+                reasons: vec!["blame phrasing".into()],
+            }),
+        });
+        r.assist = Some(Assist {
+            model: "openai:gpt-4o-mini".into(),
+            status: "failed".into(),
+            notes: vec!["the server answered 503 three times".into()],
+            ..Assist::default()
+        });
+        let md = markdown(&r);
+        assert!(md.contains("_(unverified; written by openai:gpt-4o-mini, checked against the evidence)_"), "{md}");
+        assert!(md.contains("not verified (blame phrasing)"), "{md}");
+        let failed = md.find("**Model assistance failed**").expect("failure note");
+        assert!(failed < md.find("## Summary").unwrap_or(0), "the note comes before the first section");
+        assert!(md.contains("> the server answered 503 three times"));
     }
 
     #[test]
