@@ -470,3 +470,19 @@ fn providers_never_show_their_key() {
     assert!(!shown.contains(KEY), "{shown}");
     assert!(shown.contains("Secret(‹secret›)"), "{shown}");
 }
+
+#[test]
+fn cancelled_while_waiting_for_a_slow_answer() {
+    let server = FakeServer::start(vec![completion(ANSWER).after(Duration::from_secs(3))]);
+    let cancel = Cancel::new();
+    let model = compatible_at(&server, fast(3).with_cancel(cancel.clone()));
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        cancel.cancel();
+    });
+    // Had the answer been waited for, it would have been returned.
+    let err = model.complete(&request()).unwrap_err();
+    stopper.join().unwrap();
+    assert!(matches!(err, LlmError::Cancelled), "{err:?}");
+    assert_eq!(server.count(), 1);
+}

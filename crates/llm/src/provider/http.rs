@@ -4,6 +4,8 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use debrief_redact::Secret;
@@ -16,8 +18,9 @@ use crate::LlmError;
 /// Most characters of a server's answer quoted in an error.
 const QUOTE_CHARS: usize = 300;
 
-/// A flag another thread raises to stop a request: checked before every attempt and
-/// while waiting to retry (a request already on the wire runs to its timeout).
+/// A flag another thread raises to stop a request: checked before every attempt, while
+/// waiting for an answer and while waiting to retry; [`Provider::complete`](crate::Provider::complete)
+/// then returns [`LlmError::Cancelled`] within about 20 ms.
 ///
 /// ```
 /// use debrief_llm::provider::Cancel;
@@ -102,6 +105,12 @@ pub(crate) struct Reply {
     pub body: String,
 }
 
+/// How one attempt ended.
+enum Outcome {
+    Answered { status: u16, wait: Option<Duration>, body: String },
+    Failed(reqwest::Error),
+}
+
 /// The HTTP client of one provider.
 pub(crate) struct Http {
     client: Client,
@@ -133,16 +142,12 @@ impl Http {
             if self.options.cancel.is_cancelled() {
                 return Err(LlmError::Cancelled);
             }
-            let sent = self.client.post(url).headers(headers.clone()).body(body.to_vec()).send();
-            let retry_in = match sent {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let wait = retry_after(&response);
-                    let text = self.read_body(response, &shown)?;
+            let retry_in = match self.exchange(url, headers, body, &shown)? {
+                Outcome::Answered { status, wait, body } => {
                     if !(status == 429 || status >= 500) {
-                        return Ok(Reply { status, body: text });
+                        return Ok(Reply { status, body });
                     }
-                    let err = LlmError::Status { url: shown.clone(), status, body: self.quote(&text) };
+                    let err = LlmError::Status { url: shown.clone(), status, body: self.quote(&body) };
                     match wait {
                         Some(w) if w > self.options.max_retry_after => return Err(err),
                         _ if attempt >= self.options.retries => return Err(err),
@@ -150,8 +155,8 @@ impl Http {
                         None => self.backoff(attempt),
                     }
                 }
-                Err(e) if e.is_timeout() => return Err(self.timeout(&shown)),
-                Err(e) => {
+                Outcome::Failed(e) if e.is_timeout() => return Err(self.timeout(&shown)),
+                Outcome::Failed(e) => {
                     let err = LlmError::Transport { url: shown.clone(), message: self.describe(&e) };
                     if attempt >= self.options.retries || e.is_builder() {
                         return Err(err);
@@ -164,14 +169,46 @@ impl Http {
         }
     }
 
-    fn read_body(&self, response: Response, shown: &str) -> Result<String, LlmError> {
-        response.text().map_err(|e| {
-            if e.is_timeout() {
-                self.timeout(shown)
-            } else {
-                LlmError::Transport { url: shown.to_string(), message: self.describe(&e) }
+    /// One attempt, on its own thread so that a cancel returns at once instead of when
+    /// the server answers or the timeout ends it (the abandoned attempt ends there).
+    fn exchange(&self, url: &str, headers: &HeaderMap, body: &[u8], shown: &str) -> Result<Outcome, LlmError> {
+        let request = self.client.post(url).headers(headers.clone()).body(body.to_vec());
+        let (tx, rx) = mpsc::channel();
+        thread::Builder::new()
+            .name("debrief-llm-request".into())
+            .spawn(move || {
+                let outcome = match request.send() {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        let wait = retry_after(&response);
+                        match response.text() {
+                            Ok(body) => Outcome::Answered { status, wait, body },
+                            Err(e) => Outcome::Failed(e),
+                        }
+                    }
+                    Err(e) => Outcome::Failed(e),
+                };
+                let _ = tx.send(outcome);
+            })
+            .map_err(|e| LlmError::Transport {
+                url: shown.to_string(),
+                message: format!("no thread for the request: {e}"),
+            })?;
+        loop {
+            match rx.recv_timeout(Duration::from_millis(20)) {
+                Ok(outcome) => return Ok(outcome),
+                Err(RecvTimeoutError::Timeout) if self.options.cancel.is_cancelled() => {
+                    return Err(LlmError::Cancelled);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(LlmError::Transport {
+                        url: shown.to_string(),
+                        message: "the request ended without an answer".into(),
+                    });
+                }
             }
-        })
+        }
     }
 
     fn timeout(&self, shown: &str) -> LlmError {
