@@ -49,7 +49,7 @@ impl Cancel {
 
 /// Timeouts, retries and backoff of the HTTP providers.
 ///
-/// A request is tried up to `retries + 1` times. A 429, a 5xx or a failed connection is
+/// A request is tried up to `retries + 1` times. A 408, a 429, a 5xx or a failed connection is
 /// retried after `Retry-After` (or OpenAI's `retry-after-ms`) when the server sends one,
 /// else after `backoff · 2^attempt` (at most `max_backoff`) with jitter; a server that
 /// asks to wait longer than `max_retry_after` is not waited for. A timeout is not retried:
@@ -144,7 +144,7 @@ impl Http {
             }
             let retry_in = match self.exchange(url, headers, body, &shown)? {
                 Outcome::Answered { status, wait, body } => {
-                    if !(status == 429 || status >= 500) {
+                    if !(status == 408 || status == 429 || status >= 500) {
                         return Ok(Reply { status, body });
                     }
                     let err = LlmError::Status { url: shown.clone(), status, body: self.quote(&body) };

@@ -102,7 +102,11 @@ impl DryRun {
 impl fmt::Display for DryRun {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "# {}", self.label)?;
-        writeln!(f, "POST {}", self.url)?;
+        if self.url.starts_with("file://") {
+            writeln!(f, "model file {}", self.url.trim_start_matches("file://"))?;
+        } else {
+            writeln!(f, "POST {}", self.url)?;
+        }
         for (name, value) in &self.headers {
             writeln!(f, "{name}: {value}")?;
         }
@@ -142,7 +146,7 @@ pub fn describe(spec: &Spec, settings: &Settings, env: Env<'_>, request: &ChatRe
         Made::OpenAi(p) => p.dry_run(request),
         Made::Anthropic(p) => p.dry_run(request),
         #[cfg(feature = "local")]
-        Made::Local(p) => p.dry_run(request),
+        Made::Local(p) => p.dry_run(request)?,
     })
 }
 
@@ -218,7 +222,7 @@ fn make(
             Made::OpenAi(p.with_label(spec.to_string()))
         }
         #[cfg(feature = "local")]
-        Spec::Local { path } => Made::Local(LocalGguf::load(path, settings, options)?),
+        Spec::Local { path } => Made::Local(LocalGguf::load(path, &options)?),
         #[cfg(not(feature = "local"))]
         Spec::Local { .. } => {
             return Err(LlmError::Config(format!(
