@@ -486,3 +486,14 @@ fn cancelled_while_waiting_for_a_slow_answer() {
     assert!(matches!(err, LlmError::Cancelled), "{err:?}");
     assert_eq!(server.count(), 1);
 }
+
+#[test]
+fn credentials_in_a_base_url_are_not_repeated_in_errors() {
+    let server = FakeServer::start(vec![Reply::raw(503, "down")]);
+    let base = server.base.replace("http://", "http://admin:hunter2pass@");
+    let model = OpenAiCompatible::new(&format!("{base}/v1"), "m", None, fast(0)).unwrap();
+    let err = model.complete(&request()).unwrap_err();
+    let shown = format!("{err} {err:?} {model:?}");
+    assert!(matches!(err, LlmError::Status { status: 503, .. }), "{err:?}");
+    assert!(!shown.contains("hunter2pass") && !shown.contains("admin"), "{shown}");
+}

@@ -8,6 +8,9 @@
 //! - [`OpenAiCompatible`] (OpenAI, Azure OpenAI, vLLM, Ollama, llama.cpp server, LM Studio)
 //!   and [`Anthropic`]: blocking HTTP with per-request timeouts, retries with backoff on
 //!   429, 5xx and failed connections, `Retry-After`, and a [`Cancel`] flag ([`HttpOptions`]).
+//! - `LocalGguf` (the `local` feature): a GGUF file run in-process by llama.cpp, with the
+//!   file's chat template and grammar-constrained JSON. Without the feature, `local:` specs
+//!   are refused with a message saying to rebuild with `--features local`.
 //!
 //! Nothing here reads the process environment or prints: the CLI passes a lookup
 //! function for variables (`&|k| std::env::var(k).ok()`) and the paths of config files.
