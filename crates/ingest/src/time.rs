@@ -1,7 +1,7 @@
 //! Time parsing shared by the adapters: instants with an offset, epoch numbers, naive
 //! local times read in a zone (with daylight-saving gaps and folds reported), zone names.
 
-use jiff::civil::DateTime;
+use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{Timestamp, fmt::rfc2822};
 
@@ -71,6 +71,86 @@ pub fn parse_epoch(s: &str) -> Option<Timestamp> {
 pub fn parse_naive(s: &str) -> Option<DateTime> {
     let s = s.trim().replacen(' ', "T", 1).replace('/', "-");
     s.parse::<DateTime>().ok()
+}
+
+/// A date and time as people-facing tools display them, day first with the month's name:
+/// Jira's `08/Oct/24 2:43 PM`, `8/Oct/2024 14:43`, `08-Oct-2024 14:43:05`. Two-digit years
+/// are read as 20xx.
+pub fn parse_day_month_year(s: &str) -> Option<DateTime> {
+    let s = s.trim();
+    let (date, clock) = s.split_once(' ')?;
+    let mut parts = date.split(['/', '-']);
+    let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || day.is_empty() || day.len() > 2 {
+        return None;
+    }
+    let day: i8 = day.parse().ok()?;
+    let month = month_number(month)?;
+    let year: i16 = match year.len() {
+        2 => 2000 + year.parse::<i16>().ok()?,
+        4 => year.parse().ok()?,
+        _ => return None,
+    };
+    let time = parse_clock(clock)?;
+    Some(Date::new(year, month, day).ok()?.to_datetime(time))
+}
+
+/// `Jan`…`Dec` or the full name, any case.
+pub fn month_number(name: &str) -> Option<i8> {
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    let lower = name.trim().to_ascii_lowercase();
+    if lower.len() < 3 {
+        return None;
+    }
+    let i = MONTHS.iter().position(|m| lower.starts_with(m))?;
+    Some(i as i8 + 1)
+}
+
+/// A clock time: `14:43`, `14:43:05`, `2:43 PM`, `2:43pm`, `12:05 AM`.
+pub fn parse_clock(s: &str) -> Option<Time> {
+    let s = s.trim();
+    let lower = s.to_ascii_lowercase();
+    let (digits, pm) = if let Some(d) = lower.strip_suffix("pm") {
+        (d.trim_end(), Some(true))
+    } else if let Some(d) = lower.strip_suffix("am") {
+        (d.trim_end(), Some(false))
+    } else {
+        (lower.as_str(), None)
+    };
+    let mut it = digits.split(':');
+    let h: i8 = it.next()?.parse().ok()?;
+    let m_str = it.next()?;
+    let sec_str = it.next();
+    if it.next().is_some() || m_str.len() != 2 {
+        return None;
+    }
+    let m: i8 = m_str.parse().ok()?;
+    let (sec, nanos) = match sec_str {
+        Some(x) => {
+            let (whole, frac) = x.split_once(['.', ',']).unwrap_or((x, ""));
+            if whole.len() != 2 || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let nanos = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse::<i32>().ok()? };
+            (whole.parse::<i8>().ok()?, nanos)
+        }
+        None => (0, 0),
+    };
+    let h = match pm {
+        Some(pm) => {
+            if !(1..=12).contains(&h) {
+                return None;
+            }
+            match (h, pm) {
+                (12, false) => 0,
+                (12, true) => 12,
+                (h, true) => h + 12,
+                (h, false) => h,
+            }
+        }
+        None => h,
+    };
+    Time::new(h, m, sec, nanos).ok()
 }
 
 /// How a naive local time fell in its zone.

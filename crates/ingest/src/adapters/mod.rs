@@ -3,12 +3,15 @@
 
 pub mod alertmanager;
 pub mod chat_paste;
+pub mod cri;
 pub mod datadog;
+pub mod deploylog;
 pub mod email;
 pub mod flags;
 pub mod github;
 pub mod gitlog;
 pub mod jira;
+pub mod jira_csv;
 pub mod journald;
 pub mod k8s_events;
 pub mod logs;
@@ -43,9 +46,12 @@ pub fn all() -> &'static [&'static dyn Adapter] {
         &alertmanager::Alertmanager,
         &github::GitHubWebhook,
         &jira::Jira,
+        &jira_csv::JiraCsv,
         &statuspage::Statuspage,
         &email::Email,
         &gitlog::GitLog,
+        &cri::ContainerLogs,
+        &deploylog::DeployLog,
         &shell::ShellHistory,
         &metrics::MetricsCsv,
         &chat_paste::ChatTranscript,
