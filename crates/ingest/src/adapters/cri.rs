@@ -51,7 +51,8 @@ impl Adapter for ContainerLogs {
     }
 
     fn parse(&self, file: &SourceFile, cx: &Context<'_>) -> Parsed {
-        let mut r = Reader { source: cx.source, service: container_of(&file.path), out: Parsed::default(), problems: 0 };
+        let mut r =
+            Reader { source: cx.source, service: container_of(&file.path), out: Parsed::default(), problems: 0 };
         r.read(&file.text);
         r.out
     }
@@ -82,7 +83,10 @@ struct Line<'l> {
 /// `2024-10-08T14:42:04.123456789Z stdout F message`.
 fn cri_line(line: &str) -> Option<Line<'_>> {
     let (time, rest) = line.split_once(' ')?;
-    if time.len() < 20 || !time.as_bytes().first().is_some_and(u8::is_ascii_digit) || time.as_bytes().get(10) != Some(&b'T') {
+    if time.len() < 20
+        || !time.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        || time.as_bytes().get(10) != Some(&b'T')
+    {
         return None;
     }
     let (stream, rest) = rest.split_once(' ')?;
@@ -118,7 +122,8 @@ struct DockerLine<'a> {
 /// `{"log":"message\n","stream":"stderr","time":"2024-10-08T14:42:04.123456789Z"}`.
 fn docker_line(line: &str) -> Option<Line<'_>> {
     let t = line.trim();
-    if !t.starts_with("{\"log\"") && !(t.starts_with('{') && t.contains("\"log\"") && t.contains("\"time\"")) {
+    let shaped = t.starts_with("{\"log\"") || t.starts_with('{') && t.contains("\"log\"") && t.contains("\"time\"");
+    if !shaped {
         return None;
     }
     let d: DockerLine<'_> = serde_json::from_str(t).ok()?;
@@ -200,7 +205,9 @@ fn level_of(message: &str) -> Option<&'static str> {
     if m.starts_with('{') {
         if let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(m) {
             for key in ["level", "severity", "lvl", "log.level", "loglevel", "levelname"] {
-                if let Some(l) = o.get(key).and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_u64().map(|n| n.to_string())))
+                if let Some(l) = o
+                    .get(key)
+                    .and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_u64().map(|n| n.to_string())))
                     .and_then(|v| normalize_level(&v))
                 {
                     return Some(l);
@@ -222,17 +229,21 @@ fn level_of(message: &str) -> Option<&'static str> {
         return normalize_level(m.get(..1).unwrap_or(""));
     }
     for (i, tok) in m.split_ascii_whitespace().take(6).enumerate() {
-        if let Some(v) = tok.strip_prefix("level=").or_else(|| tok.strip_prefix("lvl=")).or_else(|| tok.strip_prefix("severity=")) {
+        if let Some(v) =
+            tok.strip_prefix("level=").or_else(|| tok.strip_prefix("lvl=")).or_else(|| tok.strip_prefix("severity="))
+        {
             return normalize_level(v);
         }
         let bracketed = tok.starts_with('[') || tok.starts_with('<');
         let word = tok.trim_matches(|c: char| !c.is_ascii_alphabetic());
         let upper = word.len() >= 3 && word.bytes().all(|c| c.is_ascii_uppercase());
         let first_colon = i == 0 && tok.ends_with(':');
-        if (bracketed || upper || first_colon) && word.len() >= 3 && !word.eq_ignore_ascii_case("alert") {
-            if let Some(l) = normalize_level(word) {
-                return Some(l);
-            }
+        if (bracketed || upper || first_colon)
+            && word.len() >= 3
+            && !word.eq_ignore_ascii_case("alert")
+            && let Some(l) = normalize_level(word)
+        {
+            return Some(l);
         }
     }
     None
@@ -275,11 +286,17 @@ impl Reader {
                 continue;
             }
             let Some(line) = cri_line(raw).or_else(|| docker_line(raw)) else {
-                self.problem(n, "expected a CRI line (`<time> stdout|stderr F|P <message>`) or a Docker json-file line — skipped");
+                self.problem(
+                    n,
+                    "expected a CRI line (`<time> stdout|stderr F|P <message>`) or a Docker json-file line — skipped",
+                );
                 continue;
             };
             if line.time.is_none() {
-                self.problem(n, format!("{:?} is not a time with an offset — the line's time is unknown", line.raw_time));
+                self.problem(
+                    n,
+                    format!("{:?} is not a time with an offset — the line's time is unknown", line.raw_time),
+                );
             }
             let p = match pending.take() {
                 // Parts of one message share their stream.
@@ -323,7 +340,8 @@ impl Reader {
         let kind = if matches!(level, Some("error" | "fatal")) { Kind::Signal } else { Kind::Log };
         let when = p.time.map_or_else(When::unknown, |t| When::exact(t).with_original(p.raw_time.clone()));
         let text = if p.lead.trim().is_empty() { p.joined.trim().to_string() } else { p.lead };
-        let mut r = Record::new(Span::lines(self.source, p.first, p.last), when, kind, text).with_attr("stream", p.stream);
+        let mut r =
+            Record::new(Span::lines(self.source, p.first, p.last), when, kind, text).with_attr("stream", p.stream);
         if p.parts > 1 {
             let mut joined = p.joined;
             if joined.len() > MAX_SUMMARY {

@@ -218,8 +218,10 @@ static KEYED_SERVICE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"\b(?:service|app|application|svc|component)=["']?(?P<s>[A-Za-z][\w.-]*)"#).expect("valid regex")
 });
 static KIND_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:helmrelease|kustomization|deployment|application|app|rollout|statefulset)/(?P<s>[A-Za-z][\w-]*)")
-        .expect("valid regex")
+    Regex::new(
+        r"(?i)\b(?:helmrelease|kustomization|deployment|application|app|rollout|statefulset)/(?P<s>[A-Za-z][\w-]*)",
+    )
+    .expect("valid regex")
 });
 static AFTER_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -461,7 +463,8 @@ impl<'a> Reader<'a> {
     fn when(&mut self, line: u32, s: &Stamp<'_>) -> When {
         if s.zone.is_some()
             && let Some(date) = s.date
-            && let Some(t) = parse_instant(s.raw).or_else(|| parse_instant(&format!("{date}T{}{}", s.clock, zone_text(s))))
+            && let Some(t) =
+                parse_instant(s.raw).or_else(|| parse_instant(&format!("{date}T{}{}", s.clock, zone_text(s))))
         {
             self.date = Some(TimeZone::UTC.to_datetime(t).date());
             return When::exact(t).with_original(s.raw);
@@ -561,8 +564,7 @@ fn zone_offset(z: &str) -> Option<jiff::tz::Offset> {
     jiff::tz::Offset::from_seconds(sign * (h * 3600 + m * 60)).ok()
 }
 
-static DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(?P<d>\d{4}-\d{2}-\d{2})\b").expect("valid regex"));
+static DATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?P<d>\d{4}-\d{2}-\d{2})\b").expect("valid regex"));
 
 /// The first date written in the file's first lines.
 fn first_date(text: &str) -> Option<Date> {
@@ -581,11 +583,12 @@ mod tests {
 
     #[test]
     fn lines_of_several_cd_tools() {
+        type Row<'r> = (u32, Kind, Option<&'r str>, Option<&'r str>, Option<&'r str>);
         assert_eq!(sniff(&DeployLog, "cd.log", MIXED), 80);
         assert_eq!(detected("cd.log", MIXED), Some("deploy-log"));
         let p = parse(&DeployLog, "cd.log", MIXED);
         assert!(p.problems.is_empty(), "{:?}", p.problems);
-        let got: Vec<(u32, Kind, Option<&str>, Option<&str>, Option<&str>)> = p
+        let got: Vec<Row<'_>> = p
             .records
             .iter()
             .map(|r| (r.span.line, r.kind, r.attr("service"), r.attr("version"), r.attr("status")))
@@ -639,7 +642,7 @@ mod tests {
         assert_quotable(ARGO, &p.records);
 
         // No date in the file nor the bundle: unknown times, said once.
-        let undated: String = ARGO.lines().skip(1).map(|l| format!("{l}\n")).collect();
+        let undated: String = ARGO.lines().skip(1).flat_map(|l| [l, "\n"]).collect();
         let p = parse(&DeployLog, "argo.log", &undated);
         assert!(p.records.iter().all(|r| r.when.utc.is_none()));
         assert_eq!(p.problems.len(), 1, "{:?}", p.problems);

@@ -253,7 +253,10 @@ impl<'a> Reader<'a> {
                 }
                 self.out.records.push(with_common(r));
                 if created.is_none() {
-                    self.problem(span.line, format!("{what}: `Created` is missing or not a time — its creation has no time"));
+                    self.problem(
+                        span.line,
+                        format!("{what}: `Created` is missing or not a time — its creation has no time"),
+                    );
                 }
             }
             None => self.problem(row_line, format!("{what}: no `Summary` — its creation is not recorded")),
@@ -264,24 +267,27 @@ impl<'a> Reader<'a> {
         let resolved_cell = get(cols.resolved);
         let resolution = get(cols.resolution).map(|c| c.value.trim().to_string());
         let mut comment_times = Vec::new();
-        if let Some(rc) = resolved_cell {
-            if let Some(when) = self.when(rc.value, rc, row_line) {
-                let span = self.span_of(&[status_cell, get(cols.resolution), Some(rc)], row_start);
-                let text = status_cell.or(get(cols.resolution)).map_or_else(|| rc.value.trim(), |c| c.value.trim());
-                let mut summary = format!("{what} resolved");
-                if let Some(res) = &resolution {
-                    summary.push_str(&format!(" ({res})"));
-                }
-                if let Some(s) = &status {
-                    summary.push_str(&format!("; status {s}"));
-                }
-                let kind = if incident { Kind::Resolution } else { Kind::Change };
-                let mut r = Record::new(span, when, kind, verbatim(text)).with_summary(summary);
-                if let Some(s) = &status {
-                    r = r.with_attr("status", s.clone());
-                }
-                self.out.records.push(with_common(r));
+        if let Some(rc) = resolved_cell
+            && let Some(when) = self.when(rc.value, rc, row_line)
+        {
+            let span = self.span_of(&[status_cell, get(cols.resolution), Some(rc)], row_start);
+            let text = status_cell.or(get(cols.resolution)).map_or_else(|| rc.value.trim(), |c| c.value.trim());
+            let mut summary = format!("{what} resolved");
+            if let Some(res) = &resolution {
+                summary.push_str(" (");
+                summary.push_str(res);
+                summary.push(')');
             }
+            if let Some(s) = &status {
+                summary.push_str("; status ");
+                summary.push_str(s);
+            }
+            let kind = if incident { Kind::Resolution } else { Kind::Change };
+            let mut r = Record::new(span, when, kind, verbatim(text)).with_summary(summary);
+            if let Some(s) = &status {
+                r = r.with_attr("status", s.clone());
+            }
+            self.out.records.push(with_common(r));
         }
 
         // Comments.
@@ -297,7 +303,8 @@ impl<'a> Reader<'a> {
             && let Some(when) = self.when(uc.value, uc, row_line)
         {
             // An update that is only a comment or the creation says nothing of the status.
-            let touched = when.utc.is_some_and(|t| comment_times.contains(&t) || created.as_ref().and_then(|c| c.utc) == Some(t));
+            let touched =
+                when.utc.is_some_and(|t| comment_times.contains(&t) || created.as_ref().and_then(|c| c.utc) == Some(t));
             if !touched {
                 let span = self.span_of(&[Some(sc), Some(uc)], row_start);
                 let s = sc.value.trim();
