@@ -12,8 +12,8 @@
 //! A line opens with a time: ISO 8601 (`T` or space, with or without an offset, `UTC`),
 //! bracketed or not, or a clock time alone (`[14:40:56]`, dated by an earlier line of the
 //! file, else by the bundle's anchor date). A line with a deploy verb — started, finished,
-//! succeeded, failed, rolled back, rollback, promoted, canary, synced… — and something that
-//! names a rollout (a deploy word or a version) is a [`Kind::Change`] with the attributes
+//! succeeded, failed, rolled back, rollback, promoted, canary, synced… — and a word that
+//! names a rollout (deploy, release, rollout, a CD tool's name) is a [`Kind::Change`] with the attributes
 //! `service`, `version` and `status` (`started`, `finished`, `failed`, `rolled_back`), as
 //! far as the line states them. Other timed lines are [`Kind::Log`] (a [`Kind::Signal`] at
 //! error level); untimed lines continue the record before them.
@@ -191,11 +191,12 @@ const STATUS_WORDS: &[(&str, &str)] = &[
     ("queued", "started"),
 ];
 
-/// Words that say a line is about a rollout.
+/// Words that say a line is about a rollout (`app`, `version` and `healthy` say too little
+/// alone: an application logs them too).
 const DEPLOY_WORDS: &[&str] = &[
     "deploy", "deployment", "deploying", "deployed", "release", "released", "rollout", "rollback", "rolled", "canary",
-    "pipeline", "argocd", "argo", "flux", "spinnaker", "jenkins", "helm", "helmrelease", "kustomization", "sync",
-    "synced", "syncing", "promote", "promoted", "promoting", "revision", "version", "image", "app", "application",
+    "pipeline", "argocd", "argo", "flux", "spinnaker", "jenkins", "helm", "helmrelease", "kustomization", "synced",
+    "syncing", "promote", "promoted", "promoting",
 ];
 
 /// Words that are never a service name.
@@ -246,40 +247,35 @@ fn words(lower: &str) -> impl Iterator<Item = (usize, &str)> {
         .filter(|(_, w)| !w.is_empty())
 }
 
+/// Any status phrase, at word boundaries; the leftmost wins.
+static STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    let alternatives: Vec<String> = STATUS_WORDS.iter().map(|(p, _)| regex::escape(p).replace(' ', r"\s+")).collect();
+    Regex::new(&format!(r"(?i)\b(?:{})\b", alternatives.join("|"))).expect("valid regex")
+});
+/// Any deploy word, as a whole word (`deploy-prod` is a name, not the word).
+static DEPLOY_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?i)(?:^|[^A-Za-z0-9_-])(?:{})(?:$|[^A-Za-z0-9_-])", DEPLOY_WORDS.join("|")))
+        .expect("valid regex")
+});
+
 /// The deploy a line states, if it states one.
 fn read_deploy(rest: &str) -> Option<Deploy> {
     if rest.is_empty() {
         return None;
     }
-    let lower = rest.to_ascii_lowercase();
-    // The first status phrase, by position.
-    let mut status: Option<(usize, &'static str)> = None;
-    for &(phrase, st) in STATUS_WORDS {
-        let mut from = 0;
-        while let Some(i) = lower.get(from..).and_then(|s| s.find(phrase)).map(|i| i + from) {
-            let before_ok = i == 0 || !lower.as_bytes().get(i - 1).is_some_and(u8::is_ascii_alphanumeric);
-            let after = i + phrase.len();
-            let after_ok = !lower.as_bytes().get(after).is_some_and(u8::is_ascii_alphanumeric);
-            if before_ok && after_ok {
-                if status.is_none_or(|(p, _)| i < p) {
-                    status = Some((i, st));
-                }
-                break;
-            }
-            from = after;
+    let status = match STATUS.find(rest) {
+        Some(m) => {
+            let phrase = m.as_str().split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase();
+            STATUS_WORDS.iter().find(|(p, _)| *p == phrase).map_or("started", |&(_, st)| st)
         }
-    }
-    // `canary` alone says a rollout is under way; any other status word says more.
-    let status = match status {
-        Some((_, st)) => st,
-        None if words(&lower).any(|(_, w)| w == "canary") => "started",
+        // `canary` alone says a rollout is under way; any other status word says more.
+        None if words(&rest.to_ascii_lowercase()).any(|(_, w)| w == "canary") => "started",
         None => return None,
     };
-    let version = version_in(rest);
-    let deployish = words(&lower).any(|(_, w)| DEPLOY_WORDS.contains(&w));
-    if !deployish && version.is_none() {
+    if !DEPLOY_WORD.is_match(rest) {
         return None;
     }
+    let version = version_in(rest);
     let actor = BY.captures(rest).and_then(|c| c.name("a")).map(|m| m.as_str().to_string());
     Some(Deploy { status, service: service_in(rest, version.as_deref()), version, actor })
 }
@@ -674,7 +670,8 @@ mod tests {
         assert_eq!((promoted.status, promoted.service.as_deref()), ("finished", Some("checkout-api")));
         let canary = read_deploy("canary checkout-api v2.31.0 at 10% traffic").unwrap_or_default();
         assert_eq!((canary.status, canary.version.as_deref()), ("started", Some("v2.31.0")));
-        assert_eq!(read_deploy("the build started"), None, "no deploy word and no version");
+        assert_eq!(read_deploy("the build started"), None, "no deploy word");
+        assert_eq!(read_deploy("app checkout-api ready at v2.0.0 (Healthy)"), None, "an application's words");
     }
 
     #[test]
