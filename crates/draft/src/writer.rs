@@ -357,6 +357,17 @@ pub(crate) fn write(
         })
         .collect();
     questions.append(&mut conflict_questions);
+    // Sources whose clocks disagree by a constant offset, cited on both sides.
+    for s in debrief_timeline::skews(&ingested.records) {
+        let path = |i: u32| ingested.sources.get(i as usize).map_or("?", |s| s.path.as_str());
+        let cited: Vec<usize> = s.pairs.iter().take(2).flat_map(|&(a, b)| [a, b]).collect();
+        questions.push(Question {
+            question: s.describe(path(s.source_a), path(s.source_b)),
+            evidence_needed: format!("the clock or time zone {} was written in", path(s.source_b)),
+            citations: w.cite_all(&cited),
+            unverified: None,
+        });
+    }
     for s in &ingested.sources {
         if s.problems.iter().any(|p| p.message.contains("assumed")) {
             questions.push(Question {

@@ -1,7 +1,7 @@
 //! Time parsing shared by the adapters: instants with an offset, epoch numbers, naive
 //! local times read in a zone (with daylight-saving gaps and folds reported), zone names.
 
-use jiff::civil::DateTime;
+use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{Timestamp, fmt::rfc2822};
 
@@ -71,6 +71,86 @@ pub fn parse_epoch(s: &str) -> Option<Timestamp> {
 pub fn parse_naive(s: &str) -> Option<DateTime> {
     let s = s.trim().replacen(' ', "T", 1).replace('/', "-");
     s.parse::<DateTime>().ok()
+}
+
+/// A date and time as people-facing tools display them, day first with the month's name:
+/// Jira's `08/Oct/24 2:43 PM`, `8/Oct/2024 14:43`, `08-Oct-2024 14:43:05`. Two-digit years
+/// are read as 20xx.
+pub fn parse_day_month_year(s: &str) -> Option<DateTime> {
+    let s = s.trim();
+    let (date, clock) = s.split_once(' ')?;
+    let mut parts = date.split(['/', '-']);
+    let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || day.is_empty() || day.len() > 2 {
+        return None;
+    }
+    let day: i8 = day.parse().ok()?;
+    let month = month_number(month)?;
+    let year: i16 = match year.len() {
+        2 => 2000 + year.parse::<i16>().ok()?,
+        4 => year.parse().ok()?,
+        _ => return None,
+    };
+    let time = parse_clock(clock)?;
+    Some(Date::new(year, month, day).ok()?.to_datetime(time))
+}
+
+/// `Jan`…`Dec` or the full name, any case.
+pub fn month_number(name: &str) -> Option<i8> {
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    let lower = name.trim().to_ascii_lowercase();
+    if lower.len() < 3 {
+        return None;
+    }
+    let i = MONTHS.iter().position(|m| lower.starts_with(m))?;
+    Some(i as i8 + 1)
+}
+
+/// A clock time: `14:43`, `14:43:05`, `2:43 PM`, `2:43pm`, `12:05 AM`.
+pub fn parse_clock(s: &str) -> Option<Time> {
+    let s = s.trim();
+    let lower = s.to_ascii_lowercase();
+    let (digits, pm) = if let Some(d) = lower.strip_suffix("pm") {
+        (d.trim_end(), Some(true))
+    } else if let Some(d) = lower.strip_suffix("am") {
+        (d.trim_end(), Some(false))
+    } else {
+        (lower.as_str(), None)
+    };
+    let mut it = digits.split(':');
+    let h: i8 = it.next()?.parse().ok()?;
+    let m_str = it.next()?;
+    let sec_str = it.next();
+    if it.next().is_some() || m_str.len() != 2 {
+        return None;
+    }
+    let m: i8 = m_str.parse().ok()?;
+    let (sec, nanos) = match sec_str {
+        Some(x) => {
+            let (whole, frac) = x.split_once(['.', ',']).unwrap_or((x, ""));
+            if whole.len() != 2 || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let nanos = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse::<i32>().ok()? };
+            (whole.parse::<i8>().ok()?, nanos)
+        }
+        None => (0, 0),
+    };
+    let h = match pm {
+        Some(pm) => {
+            if !(1..=12).contains(&h) {
+                return None;
+            }
+            match (h, pm) {
+                (12, false) => 0,
+                (12, true) => 12,
+                (h, true) => h + 12,
+                (h, false) => h,
+            }
+        }
+        None => h,
+    };
+    Time::new(h, m, sec, nanos).ok()
 }
 
 /// How a naive local time fell in its zone.
@@ -175,5 +255,81 @@ mod tests {
         let fold = localize(parse_naive("2024-11-03 01:30").unwrap(), &chicago).unwrap();
         assert!(matches!(fold, Localized::Fold(_)));
         assert!(fold.problem("America/Chicago").unwrap().contains("fold"));
+    }
+
+    #[test]
+    fn day_month_year_and_clock_times() {
+        let dt = |s: &str| s.parse::<DateTime>().ok();
+        assert_eq!(parse_day_month_year("08/Oct/24 2:43 PM"), dt("2024-10-08T14:43"));
+        assert_eq!(parse_day_month_year("8/oct/2024 14:43:05"), dt("2024-10-08T14:43:05"));
+        assert_eq!(parse_day_month_year("01-Jan-2025 12:05 AM"), dt("2025-01-01T00:05"));
+        assert_eq!(parse_day_month_year("31/Feb/24 1:00 PM"), None, "no such day");
+        assert_eq!(parse_day_month_year("08/Okt/24 2:43 PM"), None);
+        assert_eq!(parse_day_month_year("2024-10-08 14:43"), None, "ISO is parse_naive's");
+        assert_eq!(parse_clock("12:00 PM"), Time::new(12, 0, 0, 0).ok());
+        assert_eq!(parse_clock("13:00 PM"), None);
+        assert_eq!(parse_clock("9:5"), None);
+        assert_eq!(parse_clock("23:59:59.5"), Time::new(23, 59, 59, 500_000_000).ok());
+    }
+
+    use jiff::tz::Offset;
+    use proptest::prelude::*;
+
+    /// Instants between 1973 and 2286, where epoch magnitudes tell their unit apart.
+    fn instant() -> impl Strategy<Value = Timestamp> {
+        (100_000_000_i64..9_999_999_999, 0_i32..1_000_000_000)
+            .prop_filter_map("in range", |(s, ns)| Timestamp::new(s, ns).ok())
+    }
+
+    proptest! {
+        #[test]
+        fn rfc3339_with_any_offset_round_trips(t in instant(), minutes in -14 * 60_i32..=14 * 60) {
+            let offset = Offset::from_seconds(minutes * 60).unwrap_or(Offset::UTC);
+            let written = t.display_with_offset(offset).to_string();
+            prop_assert_eq!(parse_instant(&written), Some(t), "{}", written);
+            // The space-separated form and a `+hhmm` offset read the same.
+            let spaced = written.replacen('T', " ", 1);
+            prop_assert_eq!(parse_instant(&spaced), Some(t), "{}", spaced);
+        }
+
+        #[test]
+        fn epochs_in_every_unit_round_trip(t in instant()) {
+            let s = t.as_second();
+            let whole = Timestamp::from_second(s).unwrap_or(t);
+            prop_assert_eq!(parse_epoch(&s.to_string()), Some(whole));
+            let ms = t.as_millisecond();
+            prop_assert_eq!(parse_epoch(&ms.to_string()), Timestamp::from_millisecond(ms).ok());
+            let us = t.as_microsecond();
+            prop_assert_eq!(parse_epoch(&us.to_string()), Timestamp::from_microsecond(us).ok());
+            prop_assert_eq!(parse_epoch(&t.as_nanosecond().to_string()), Some(t));
+            // Seconds with a nine-digit fraction are exact.
+            let frac = format!("{s}.{:09}", t.subsec_nanosecond());
+            prop_assert_eq!(parse_epoch(&frac), Some(t), "{}", frac);
+        }
+
+        #[test]
+        fn rfc2822_round_trips(t in instant(), minutes in -12 * 60_i32..=14 * 60) {
+            let whole = Timestamp::from_second(t.as_second()).unwrap_or(t);
+            let offset = Offset::from_seconds(minutes * 60).unwrap_or(Offset::UTC);
+            let zoned = whole.to_zoned_datetime(jiff::tz::TimeZone::fixed(offset));
+            let written = rfc2822::to_string(&zoned).unwrap_or_default();
+            prop_assert_eq!(parse_instant(&written), Some(whole), "{}", written);
+        }
+
+        #[test]
+        fn jira_display_times_round_trip(days in 0_i32..36_000, minute in 0_i32..1440) {
+            let date = Date::new(2000, 1, 1).unwrap_or_default().checked_add(jiff::Span::new().days(days)).ok();
+            let Some(date) = date.filter(|d| d.year() < 2100) else { return Ok(()) };
+            let dt = date.to_datetime(Time::new((minute / 60) as i8, (minute % 60) as i8, 0, 0).unwrap_or_default());
+            let written = dt.strftime("%d/%b/%y %-I:%M %p").to_string();
+            prop_assert_eq!(parse_day_month_year(&written), Some(dt), "{}", written);
+            let long = dt.strftime("%-d-%B-%Y %H:%M").to_string();
+            prop_assert_eq!(parse_day_month_year(&long), Some(dt), "{}", long);
+        }
+
+        #[test]
+        fn time_parsers_never_panic(s in "\\PC{0,40}") {
+            let _ = (parse_instant(&s), parse_epoch(&s), parse_naive(&s), parse_day_month_year(&s), parse_clock(&s));
+        }
     }
 }

@@ -253,6 +253,34 @@ const FOLDERS: &[(&str, &[Row])] = &[
     ("eval/incidents/slack-2021-01-04/bundle", SLACK_2021),
 ];
 
+/// The project's own fixtures of formats with no public sample in `../shared`, each folder
+/// loaded as a bundle (counts as the adapters' unit tests check them; no `incident.toml`,
+/// so naive times are assumed UTC).
+const OWN_FIXTURES: &[(&str, &[Row])] = &[
+    ("jira", &[("README.md", Doc), ("INC-12.json", F("jira-issue", 4)), ("INC-2047-export.csv", F("jira-csv", 8))]),
+    (
+        "deploy-log",
+        &[("README.md", Doc), ("checkout-cd.log", F("deploy-log", 10)), ("argocd-clock-only.log", F("deploy-log", 5))],
+    ),
+    (
+        "container-log",
+        &[
+            ("README.md", Doc),
+            ("checkout-api-0.log", F("container-log", 6)),
+            ("docker-json.log", F("container-log", 3)),
+        ],
+    ),
+    (
+        "email",
+        &[
+            ("README.md", Doc),
+            ("plain-crlf.eml", F("email", 2)),
+            ("mbox-multipart-qp.eml", F("email", 4)),
+            ("nested-html-qp.eml", F("email", 2)),
+        ],
+    ),
+];
+
 /// `../shared`, or `None` (with a line saying so) in a clone without it.
 fn shared() -> Option<PathBuf> {
     let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));
@@ -428,6 +456,20 @@ fn every_sample_is_detected_and_counted() {
     let Some(root) = shared() else { return };
     let mut errors = Vec::new();
     for (dir, rows) in FOLDERS {
+        let (swept, mut errs) = sweep(&root, dir, rows);
+        println!("{}", summary(dir, &swept));
+        errors.append(&mut errs);
+    }
+    assert!(errors.is_empty(), "{} mismatches:\n{}", errors.len(), errors.join("\n"));
+}
+
+/// The formats without a public sample are detected, counted and quotable on our fixtures
+/// (always present, so this runs in every clone).
+#[test]
+fn own_fixtures_are_detected_and_counted() {
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"));
+    let mut errors = Vec::new();
+    for (dir, rows) in OWN_FIXTURES {
         let (swept, mut errs) = sweep(&root, dir, rows);
         println!("{}", summary(dir, &swept));
         errors.append(&mut errs);

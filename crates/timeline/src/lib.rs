@@ -18,7 +18,9 @@
 
 mod build;
 mod classify;
+mod skew;
 
 pub use build::{build, display_text};
 pub use classify::{classify, classify_text};
 pub use debrief_model::Event;
+pub use skew::{Skew, skews};

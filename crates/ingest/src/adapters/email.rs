@@ -1,19 +1,23 @@
-//! Email messages (`.eml`, or a one-message mbox that starts with a `From ` line).
+//! Email messages: an `.eml` file, or an mbox of messages each after its `From ` line.
 //!
-//! The RFC 5322 header block is read here (folded headers unfolded, RFC 2047 encoded
-//! words decoded in names), with `Date` read by [`parse_instant`] (RFC 2822). A message
-//! gives two records at its `Date`: the `Subject` (cited with the `Date` line next to it)
-//! and the first paragraph of the plain-text body. Quoted-printable and base64 bodies and
-//! simple multipart messages are decoded to find the `text/plain` part; anything more
-//! involved is reported as a problem and only the subject is kept.
+//! Messages are read with the `mail-parser` crate: header fields (folded, RFC 2047
+//! encoded words), addresses, `Date` (RFC 2822), and the MIME tree down to the first text
+//! body, decoded from quoted-printable or base64 and its charset (an HTML-only message gives
+//! its text). The crate reports where each header and part stands in the file, so records
+//! cite their lines.
 //!
-//! No mail-parsing crate is used yet; a proper one can replace [`parse_headers`] and
-//! [`body_text`] without changing the records.
+//! A message gives two records at its `Date` (else its newest `Received` stamp): the
+//! `Subject` (cited with the `Date` line when it is close by) and the first paragraph of
+//! its body. Record text stands verbatim in the cited lines. When the body is encoded
+//! (quoted-printable escapes, base64, HTML), the record cites the raw lines that hold the
+//! first paragraph, quotes the longest stretch of them that reads as the decoded text (else
+//! the raw first line), and gives the decoded first line as its summary.
 
 use debrief_model::{Actor, Kind, Precision, Problem, Record, SourceFile, Span, When};
+use mail_parser::{Encoding, Header, HeaderName, MessageParser};
 
 use crate::adapter::{Adapter, Context, Parsed, Person};
-use crate::lines::numbered;
+use crate::lines::{LineIndex, numbered};
 use crate::time::parse_instant;
 
 pub struct Email;
@@ -26,6 +30,8 @@ const MAIL_HEADERS: &[&str] = &[
 
 /// At most this many lines apart, the `Date` line is cited with the `Subject` line.
 const DATE_NEAR_SUBJECT: u32 = 8;
+/// The shortest decoded stretch quoted from an encoded body instead of its raw first line.
+const MIN_QUOTE: usize = 12;
 
 impl Adapter for Email {
     fn format(&self) -> &'static str {
@@ -74,94 +80,26 @@ impl Adapter for Email {
     }
 
     fn parse(&self, file: &SourceFile, cx: &Context<'_>) -> Parsed {
-        let lines: Vec<(u32, &str)> = numbered(&file.text).collect();
-        let mut out = Parsed::default();
-        let mut start = 0;
-        if lines.first().is_some_and(|(_, l)| l.starts_with("From ")) {
-            start = 1;
+        let text = file.text.as_str();
+        let mut r = Reader { text, idx: LineIndex::new(text), source: cx.source, out: Parsed::default() };
+        let messages = split_mbox(text);
+        let mut read = 0;
+        for &(start, end) in &messages {
+            if r.message(start, end) {
+                read += 1;
+            }
         }
-        let (headers, body_start) = parse_headers(&lines, start, &mut out.problems);
-        if headers.is_empty() {
-            return Parsed::fatal("expected an email header block (From:, Date:, Subject:)");
+        if read == 0 {
+            return Parsed {
+                problems: {
+                    let mut p = r.out.problems;
+                    p.push(Problem::whole("expected an email header block (From:, Date:, Subject:)"));
+                    p
+                },
+                ..Parsed::default()
+            };
         }
-        let get = |name: &str| headers.iter().find(|h| h.name.eq_ignore_ascii_case(name));
-
-        // Who.
-        let from = get("from").map(|h| addresses(&h.value)).unwrap_or_default();
-        let to = get("to").map(|h| addresses(&h.value)).unwrap_or_default();
-        let cc = get("cc").map(|h| addresses(&h.value)).unwrap_or_default();
-        for a in from.iter().chain(&to).chain(&cc) {
-            add_person(&mut out.people, a);
-        }
-        let actor = from.first().map(|a| {
-            let name = if a.name.is_empty() { a.email.clone() } else { a.name.clone() };
-            let actor = Actor::person(name);
-            if a.email.is_empty() { actor } else { actor.with_id(a.email.clone()) }
-        });
-
-        // When.
-        let when = message_time(&headers, &mut out.problems);
-
-        // The subject record: the Subject line, with the Date line when it is close by.
-        let subject = get("subject").filter(|s| !s.first_value.trim().is_empty());
-        let date = get("date");
-        let thread = get("in-reply-to").map(|h| h.value.trim().to_string());
-        let base = |span: Span, text: &str| {
-            let mut r = Record::new(span, when.clone(), Kind::Message, text).with_attr("channel", "email");
-            if let Some(a) = &actor {
-                r = r.with_actor(a.clone());
-            }
-            if let Some(t) = thread.as_deref().filter(|t| !t.is_empty()) {
-                r = r.with_attr("thread", t);
-            }
-            r
-        };
-
-        let body = body_text(&headers, &lines, body_start, &mut out.problems);
-        let from_name = actor.as_ref().map_or("unknown sender", |a| a.name.as_str());
-
-        if let Some(s) = subject {
-            let (mut line, mut end) = (s.line, s.end_line);
-            if let Some(d) = date
-                && d.line.abs_diff(s.line) <= DATE_NEAR_SUBJECT
-            {
-                line = line.min(d.line);
-                end = end.max(d.end_line);
-            }
-            let decoded = decode_words(&s.value);
-            let to_names: Vec<&str> =
-                to.iter().map(|a| if a.name.is_empty() { a.email.as_str() } else { a.name.as_str() }).collect();
-            let mut summary = format!("Email from {from_name}");
-            if !to_names.is_empty() {
-                summary.push_str(" to ");
-                summary.push_str(&to_names.join(", "));
-            }
-            summary.push_str(": ");
-            summary.push_str(decoded.trim());
-            if let Some(Body::Decoded(first)) = &body {
-                summary.push_str(" — ");
-                summary.push_str(first);
-            }
-            let text = s.first_value.trim();
-            out.records.push(base(Span::lines(cx.source, line, end), text).with_summary(summary));
-        } else {
-            out.problems.push(Problem::at(
-                headers.first().map_or(1, |h| h.line),
-                "no Subject header — the message is cited by its body only",
-            ));
-        }
-
-        match body {
-            Some(Body::Verbatim { line, end_line, text, decoded }) => {
-                let mut r = base(Span::lines(cx.source, line, end_line), &text);
-                if let Some(d) = decoded {
-                    r = r.with_summary(d);
-                }
-                out.records.push(r);
-            }
-            Some(Body::Decoded(_)) | None => {}
-        }
-        out
+        r.out
     }
 }
 
@@ -185,160 +123,39 @@ fn header_name(line: &str) -> Option<(&str, &str)> {
     ok.then_some((name, value))
 }
 
-/// One header field, unfolded.
-#[derive(Debug)]
-struct Header<'a> {
-    name: &'a str,
-    /// The value with folded lines joined by a space.
-    value: String,
-    /// The value as it stands on the field's first line.
-    first_value: &'a str,
-    line: u32,
-    end_line: u32,
+/// The byte ranges of the messages in `text`, each after its mbox `From ` line: a `From `
+/// line opens a message at the start of the file, or after a blank line when a header
+/// field follows it (a body line that starts with `From ` does not).
+fn split_mbox(text: &str) -> Vec<(usize, usize)> {
+    let mut starts: Vec<(usize, usize)> = Vec::new(); // (separator start, message start)
+    let mut offset = 0;
+    let mut prev_blank = true;
+    let mut lines = text.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        let next_is_header = lines.peek().is_some_and(|l| header_name(l.trim_end_matches(['\n', '\r'])).is_some());
+        if bare.starts_with("From ") && prev_blank && (offset == 0 || next_is_header) {
+            starts.push((offset, offset + line.len()));
+        }
+        prev_blank = bare.trim().is_empty();
+        offset += line.len();
+    }
+    if starts.is_empty() {
+        return vec![(0, text.len())];
+    }
+    let mut out = Vec::with_capacity(starts.len());
+    for (i, &(_, body)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(text.len(), |&(sep, _)| sep);
+        out.push((body, end.max(body)));
+    }
+    out
 }
 
-/// The header block starting at `lines[start]`, and the index of the first body line.
-fn parse_headers<'a>(lines: &[(u32, &'a str)], start: usize, problems: &mut Vec<Problem>) -> (Vec<Header<'a>>, usize) {
-    let mut headers: Vec<Header<'a>> = Vec::new();
-    let mut i = start;
-    while let Some(&(n, line)) = lines.get(i) {
-        i += 1;
-        if line.is_empty() {
-            break;
-        }
-        if line.starts_with([' ', '\t']) {
-            if let Some(h) = headers.last_mut() {
-                h.value.push(' ');
-                h.value.push_str(line.trim());
-                h.end_line = n;
-            } else {
-                problems.push(Problem::at(n, "continuation line before any header field — skipped"));
-            }
-            continue;
-        }
-        match header_name(line) {
-            Some((name, value)) => {
-                headers.push(Header {
-                    name,
-                    value: value.trim().to_string(),
-                    first_value: value,
-                    line: n,
-                    end_line: n,
-                });
-            }
-            None => problems.push(Problem::at(n, "expected a header field (`Name: value`) — line skipped")),
-        }
-    }
-    (headers, i)
-}
-
-/// The message's time: `Date`, else the newest `Received` stamp (with a problem).
-fn message_time(headers: &[Header<'_>], problems: &mut Vec<Problem>) -> When {
-    let date = headers.iter().find(|h| h.name.eq_ignore_ascii_case("date"));
-    if let Some(d) = date {
-        if let Some(t) = parse_mail_date(&d.value) {
-            return When::exact(t).with_original(d.value.trim());
-        }
-        problems.push(Problem::at(
-            d.line,
-            format!("Date header {:?} is not an RFC 2822 date — trying the Received headers", d.value),
-        ));
-    }
-    let received = headers.iter().filter(|h| h.name.eq_ignore_ascii_case("received")).find_map(|h| {
-        let (_, stamp) = h.value.rsplit_once(';')?;
-        parse_mail_date(stamp).map(|t| (h.line, t, stamp.trim()))
-    });
-    if let Some((line, t, stamp)) = received {
-        problems.push(Problem::at(line, "no usable Date header — the time the message was received is used"));
-        return When::exact(t).with_original(stamp).with_precision(Precision::Inferred);
-    }
-    problems.push(Problem {
-        line: None,
-        message: "no Date or Received header with a date — the message's time is unknown".into(),
-        can_continue: true,
-    });
-    When::unknown()
-}
-
-/// An RFC 2822 date, tolerating a trailing comment (`(PDT)`) and doubled spaces.
-fn parse_mail_date(s: &str) -> Option<jiff::Timestamp> {
-    let s = s.trim();
-    let s = match s.rfind('(') {
-        Some(i) if s.ends_with(')') => s[..i].trim_end(),
-        _ => s,
-    };
-    if let Some(t) = parse_instant(s) {
-        return Some(t);
-    }
-    let squeezed = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    parse_instant(&squeezed)
-}
-
-/// A mailbox: display name (decoded) and address.
+/// A mailbox: display name and address.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct Address {
     name: String,
     email: String,
-}
-
-/// The mailboxes of an address-list header (`"Last, First" <a@b>, c@d (Name)`).
-fn addresses(value: &str) -> Vec<Address> {
-    let mut out = Vec::new();
-    let mut depth_angle = false;
-    let mut quoted = false;
-    let mut start = 0;
-    let bytes = value.as_bytes();
-    let mut escaped = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match b {
-            b'\\' if quoted => escaped = true,
-            b'"' => quoted = !quoted,
-            b'<' if !quoted => depth_angle = true,
-            b'>' if !quoted => depth_angle = false,
-            b',' if !quoted && !depth_angle => {
-                out.extend(mailbox(&value[start..i]));
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.extend(mailbox(&value[start..]));
-    out
-}
-
-fn mailbox(part: &str) -> Option<Address> {
-    let part = part.trim();
-    if part.is_empty() {
-        return None;
-    }
-    // Group syntax `team: a@b;` — keep the mailboxes, drop the group name.
-    let part = part.trim_end_matches(';');
-    if let (Some(lt), Some(gt)) = (part.rfind('<'), part.rfind('>'))
-        && lt < gt
-    {
-        let email = part[lt + 1..gt].trim().to_string();
-        let name = clean_name(&part[..lt]);
-        return Some(Address { name, email });
-    }
-    if let (Some(lp), true) = (part.find('('), part.ends_with(')')) {
-        let email = part[..lp].trim().to_string();
-        let name = clean_name(&part[lp + 1..part.len() - 1]);
-        return Some(Address { name, email });
-    }
-    part.contains('@').then(|| Address { name: String::new(), email: part.to_string() })
-}
-
-fn clean_name(raw: &str) -> String {
-    let raw = raw.trim();
-    let unquoted = raw
-        .strip_prefix('"')
-        .and_then(|r| r.strip_suffix('"'))
-        .map_or_else(|| raw.to_string(), |r| r.replace("\\\"", "\"").replace("\\\\", "\\"));
-    decode_words(&unquoted).trim().to_string()
 }
 
 fn add_person(people: &mut Vec<Person>, a: &Address) {
@@ -375,320 +192,324 @@ fn add_person(people: &mut Vec<Person>, a: &Address) {
     });
 }
 
-/// RFC 2047 encoded words (`=?UTF-8?Q?Ren=C3=A9e?=`) decoded; other text kept.
-fn decode_words(s: &str) -> String {
-    if !s.contains("=?") {
-        return s.to_string();
+/// An RFC 2822 date, tolerating a trailing comment (`(PDT)`) and doubled spaces.
+fn parse_mail_date(s: &str) -> Option<jiff::Timestamp> {
+    let s = s.trim();
+    let s = match s.rfind('(') {
+        Some(i) if s.ends_with(')') => s[..i].trim_end(),
+        _ => s,
+    };
+    if let Some(t) = parse_instant(s) {
+        return Some(t);
     }
-    let mut out = String::new();
-    let mut rest = s;
-    let mut last_was_word = false;
-    while let Some(i) = rest.find("=?") {
-        let (before, tail) = rest.split_at(i);
-        if let Some((text, used)) = encoded_word(tail) {
-            // Blanks between two encoded words are dropped (RFC 2047 §6.2).
-            if !(last_was_word && before.trim().is_empty()) {
-                out.push_str(before);
+    let squeezed = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    parse_instant(&squeezed)
+}
+
+/// A header field as it stands in the file.
+struct Field<'a> {
+    /// The value as written, folds included.
+    raw: &'a str,
+    line: u32,
+    end_line: u32,
+}
+
+impl<'a> Field<'a> {
+    /// The value with folded lines joined by a space.
+    fn unfolded(&self) -> String {
+        self.raw.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// The value as it stands on the field's first line.
+    fn first_line(&self) -> &'a str {
+        self.raw.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("")
+    }
+}
+
+/// What a message's body gives its records.
+struct Body {
+    line: u32,
+    end_line: u32,
+    /// Verbatim in the cited lines.
+    text: String,
+    /// The decoded first line, when `text` is not it.
+    decoded: Option<String>,
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    idx: LineIndex,
+    source: u32,
+    out: Parsed,
+}
+
+impl<'a> Reader<'a> {
+    /// Where a header of the message at `base` stands.
+    fn field(&self, base: usize, h: &Header<'_>) -> Option<Field<'a>> {
+        let (s, e) = (base + h.offset_start as usize, base + h.offset_end as usize);
+        let raw = self.text.get(s..e)?;
+        let line = self.idx.line_of(base + h.offset_field as usize);
+        let end_line = self.idx.line_of(e.saturating_sub(1).max(s));
+        Some(Field { raw, line, end_line: end_line.max(line) })
+    }
+
+    /// Reports header-block lines that are neither a field nor a fold.
+    fn check_header_block(&mut self, start: usize, end: usize) {
+        let block = self.text.get(start..end).unwrap_or("");
+        let first = self.idx.line_of(start);
+        let mut seen_field = false;
+        for (i, line) in numbered(block) {
+            let n = first + i - 1;
+            if line.trim().is_empty() {
+                break;
             }
-            out.push_str(&text);
-            rest = &tail[used..];
-            last_was_word = true;
+            if line.starts_with([' ', '\t']) {
+                if !seen_field {
+                    self.out.problems.push(Problem::at(n, "continuation line before any header field — skipped"));
+                }
+                continue;
+            }
+            if header_name(line).is_some() {
+                seen_field = true;
+            } else {
+                self.out.problems.push(Problem::at(n, "expected a header field (`Name: value`) — line skipped"));
+            }
+        }
+    }
+
+    /// Reads the message in `text[start..end]`; false when it has no header block.
+    fn message(&mut self, start: usize, end: usize) -> bool {
+        let Some(raw) = self.text.get(start..end) else { return false };
+        let first_line = self.idx.line_of(start);
+        let Some(msg) = MessageParser::default().parse(raw.as_bytes()) else {
+            self.out.problems.push(Problem::at(first_line, "expected an email header block — message skipped"));
+            return false;
+        };
+        let Some(root) = msg.parts.first() else { return false };
+        if root.headers.is_empty() {
+            self.out.problems.push(Problem::at(first_line, "expected an email header block — message skipped"));
+            return false;
+        }
+        self.check_header_block(start, start + root.offset_body as usize);
+        let find = |name: HeaderName<'_>| root.headers.iter().find(|h| h.name == name);
+
+        // Who.
+        let list = |name: HeaderName<'_>| -> Vec<Address> {
+            find(name)
+                .and_then(|h| h.value.as_address())
+                .map(|a| {
+                    a.iter()
+                        .map(|x| Address {
+                            name: x.name().unwrap_or("").trim().to_string(),
+                            email: x.address().unwrap_or("").trim().to_string(),
+                        })
+                        .filter(|x| !x.name.is_empty() || !x.email.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (from, to, cc) = (list(HeaderName::From), list(HeaderName::To), list(HeaderName::Cc));
+        for a in from.iter().chain(&to).chain(&cc) {
+            add_person(&mut self.out.people, a);
+        }
+        let actor = from.first().map(|a| {
+            let name = if a.name.is_empty() { a.email.clone() } else { a.name.clone() };
+            let actor = Actor::person(name);
+            if a.email.is_empty() { actor } else { actor.with_id(a.email.clone()) }
+        });
+
+        // When.
+        let date = find(HeaderName::Date).and_then(|h| self.field(start, h));
+        let when = self.message_time(&msg, start, date.as_ref());
+
+        let thread = find(HeaderName::InReplyTo).and_then(|h| self.field(start, h)).map(|f| f.unfolded());
+        let base = |span: Span, text: &str| {
+            let mut r = Record::new(span, when.clone(), Kind::Message, text).with_attr("channel", "email");
+            if let Some(a) = &actor {
+                r = r.with_actor(a.clone());
+            }
+            if let Some(t) = thread.as_deref().filter(|t| !t.is_empty()) {
+                r = r.with_attr("thread", t);
+            }
+            r
+        };
+
+        let body = self.body(&msg, start);
+        let from_name = actor.as_ref().map_or("unknown sender", |a| a.name.as_str());
+
+        let subject =
+            find(HeaderName::Subject).and_then(|h| self.field(start, h)).filter(|f| !f.first_line().is_empty());
+        if let Some(s) = subject {
+            let (mut line, mut end) = (s.line, s.end_line);
+            if let Some(d) = &date
+                && d.line.abs_diff(s.line) <= DATE_NEAR_SUBJECT
+            {
+                line = line.min(d.line);
+                end = end.max(d.end_line);
+            }
+            let decoded = msg.subject().unwrap_or("").trim().to_string();
+            let to_names: Vec<&str> =
+                to.iter().map(|a| if a.name.is_empty() { a.email.as_str() } else { a.name.as_str() }).collect();
+            let mut summary = format!("Email from {from_name}");
+            if !to_names.is_empty() {
+                summary.push_str(" to ");
+                summary.push_str(&to_names.join(", "));
+            }
+            summary.push_str(": ");
+            summary.push_str(&decoded);
+            if let Some(Body { decoded: Some(first), .. }) = &body {
+                summary.push_str(" — ");
+                summary.push_str(first);
+            }
+            self.out.records.push(base(Span::lines(self.source, line, end), s.first_line()).with_summary(summary));
         } else {
-            out.push_str(before);
-            out.push_str("=?");
-            rest = &tail[2..];
-            last_was_word = false;
+            self.out
+                .problems
+                .push(Problem::at(first_line, "no Subject header — the message is cited by its body only"));
         }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// One encoded word at the start of `s`: its text and the bytes it took.
-fn encoded_word(s: &str) -> Option<(String, usize)> {
-    let inner = s.strip_prefix("=?")?;
-    let (charset, inner) = inner.split_once('?')?;
-    let (enc, inner) = inner.split_once('?')?;
-    let end = inner.find("?=")?;
-    let payload = &inner[..end];
-    let bytes = match enc {
-        "Q" | "q" => qp_decode(&payload.replace('_', " ")),
-        "B" | "b" => base64_decode(payload)?,
-        _ => return None,
-    };
-    let used = 2 + charset.len() + 1 + enc.len() + 1 + end + 2;
-    Some((charset_decode(charset, &bytes), used))
-}
-
-/// Bytes in `charset` as text: UTF-8 (lossy) or Latin-1 for the ISO-8859 and Windows sets.
-fn charset_decode(charset: &str, bytes: &[u8]) -> String {
-    let c = charset.to_ascii_lowercase();
-    if c.starts_with("iso-8859") || c.starts_with("windows-125") || c == "latin1" {
-        bytes.iter().map(|&b| char::from(b)).collect()
-    } else {
-        String::from_utf8_lossy(bytes).into_owned()
-    }
-}
-
-/// Quoted-printable to bytes; a soft line break (`=` at the end) joins lines.
-fn qp_decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let hex = |c: u8| (c as char).to_digit(16);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut pos = 0;
-    while let Some(&byte) = bytes.get(pos) {
-        if byte == b'=' {
-            match (bytes.get(pos + 1).copied(), bytes.get(pos + 2).copied()) {
-                (Some(b'\n'), _) => {
-                    pos += 2;
-                    continue;
-                }
-                (Some(b'\r'), Some(b'\n')) => {
-                    pos += 3;
-                    continue;
-                }
-                (Some(high), Some(low)) => {
-                    if let (Some(high), Some(low)) = (hex(high), hex(low)) {
-                        out.push((high * 16 + low) as u8);
-                        pos += 3;
-                        continue;
-                    }
-                }
-                (None, _) => {
-                    pos += 1;
-                    continue;
-                }
-                (Some(_), None) => {}
+        if let Some(b) = body {
+            let mut r = base(Span::lines(self.source, b.line, b.end_line), &b.text);
+            if let Some(d) = b.decoded {
+                r = r.with_summary(d);
             }
+            self.out.records.push(r);
         }
-        out.push(byte);
-        pos += 1;
+        true
     }
-    out
-}
 
-/// Standard base64 (whitespace ignored, padding optional); `None` on a bad character.
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' => break,
-            b' ' | b'\t' | b'\r' | b'\n' => continue,
-            _ => return None,
+    /// The message's time: `Date`, else the newest `Received` stamp (with a problem).
+    fn message_time(&mut self, msg: &mail_parser::Message<'_>, base: usize, date: Option<&Field<'_>>) -> When {
+        if let Some(d) = date {
+            let original = d.unfolded();
+            let parsed = msg
+                .date()
+                .and_then(|t| parse_instant(&t.to_rfc3339()))
+                .filter(|_| parse_mail_date(&original).is_some());
+            if let Some(t) = parsed.or_else(|| parse_mail_date(&original)) {
+                return When::exact(t).with_original(original);
+            }
+            self.out.problems.push(Problem::at(
+                d.line,
+                format!("Date header {original:?} is not an RFC 2822 date — trying the Received headers"),
+            ));
+        }
+        let root = msg.parts.first();
+        let received =
+            root.into_iter().flat_map(|p| p.headers.iter()).filter(|h| h.name == HeaderName::Received).find_map(|h| {
+                let f = self.field(base, h)?;
+                let unfolded = f.unfolded();
+                let (_, stamp) = unfolded.rsplit_once(';')?;
+                parse_mail_date(stamp).map(|t| (f.line, t, stamp.trim().to_string()))
+            });
+        if let Some((line, t, stamp)) = received {
+            self.out
+                .problems
+                .push(Problem::at(line, "no usable Date header — the time the message was received is used"));
+            return When::exact(t).with_original(stamp).with_precision(Precision::Inferred);
+        }
+        self.out.problems.push(Problem {
+            line: date.map(|d| d.line),
+            message: "no Date or Received header with a date — the message's time is unknown".into(),
+            can_continue: true,
+        });
+        When::unknown()
+    }
+
+    /// The first paragraph of the first text body, cited at its raw lines.
+    fn body(&mut self, msg: &mail_parser::Message<'_>, base: usize) -> Option<Body> {
+        let root_body = msg.parts.first().map_or(base, |p| base + p.offset_body as usize);
+        let body_line = self.idx.line_of(root_body.min(self.text.len()));
+        let Some(part) = msg.text_part(0) else {
+            if !self.text.get(root_body..).unwrap_or("").trim().is_empty() {
+                self.out
+                    .problems
+                    .push(Problem::at(body_line, "message body has no text part — only the subject is kept"));
+            }
+            return None;
         };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
-/// What the body gives the records.
-#[derive(Debug, PartialEq, Eq)]
-enum Body {
-    /// A first paragraph that stands verbatim in the file: its lines, its first line,
-    /// and the decoded first line when the file holds it encoded (quoted-printable).
-    Verbatim { line: u32, end_line: u32, text: String, decoded: Option<String> },
-    /// The decoded first line of a body that is not verbatim in the file (base64).
-    Decoded(String),
-}
-
-/// A MIME entity: its `Content-Type` (lowercase type, parameters) and transfer encoding.
-struct Mime {
-    kind: String,
-    boundary: Option<String>,
-    charset: String,
-    encoding: String,
-}
-
-fn mime_of(headers: &[Header<'_>]) -> Mime {
-    let get = |name: &str| headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str());
-    let ct = get("content-type").unwrap_or("text/plain");
-    let mut parts = ct.split(';');
-    let kind = parts.next().unwrap_or("text/plain").trim().to_ascii_lowercase();
-    let mut boundary = None;
-    let mut charset = "utf-8".to_string();
-    for p in parts {
-        if let Some((k, v)) = p.split_once('=') {
-            let v = v.trim().trim_matches('"').to_string();
-            match k.trim().to_ascii_lowercase().as_str() {
-                "boundary" => boundary = Some(v),
-                "charset" => charset = v,
-                _ => {}
-            }
-        }
-    }
-    let encoding = get("content-transfer-encoding").unwrap_or("7bit").trim().to_ascii_lowercase();
-    Mime { kind, boundary, charset, encoding }
-}
-
-/// The plain-text body's first paragraph, from the part that holds it.
-fn body_text(headers: &[Header<'_>], lines: &[(u32, &str)], start: usize, problems: &mut Vec<Problem>) -> Option<Body> {
-    let mime = mime_of(headers);
-    let body = lines.get(start..).unwrap_or(&[]);
-    let body = cut_at_next_mbox_message(body, problems);
-    let first_line = body.first().map_or(1, |&(n, _)| n);
-    match text_part(&mime, body, 0) {
-        Ok(Some((part_mime, part_lines))) => decode_part(&part_mime, part_lines, problems),
-        Ok(None) => {
-            problems.push(Problem::at(
-                first_line,
-                "message body has no text/plain part — the body could not be decoded; only the subject is kept",
-            ));
-            None
-        }
-        Err(why) => {
-            problems.push(Problem::at(
-                first_line,
-                format!("the body could not be decoded ({why}); only the subject is kept"),
-            ));
-            None
-        }
-    }
-}
-
-/// A one-message mbox ends where the next `From ` line after a blank line begins.
-fn cut_at_next_mbox_message<'l, 'a>(body: &'l [(u32, &'a str)], problems: &mut Vec<Problem>) -> &'l [(u32, &'a str)] {
-    for i in 1..body.len() {
-        if body[i].1.starts_with("From ")
-            && body[i - 1].1.is_empty()
-            && body.get(i + 1).is_some_and(|(_, l)| header_name(l).is_some())
+        let decoded = msg.body_text(0).unwrap_or_default();
+        let (s, e) = (base + part.offset_body as usize, base + part.offset_end as usize);
+        let raw = self.text.get(s..e.min(self.text.len()))?;
+        let first_raw = self.idx.line_of(s);
+        let lines: Vec<(u32, &str)> = numbered(raw).map(|(i, l)| (first_raw + i - 1, l)).collect();
+        let mut paragraph = decoded.lines().map(str::trim).skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty());
+        let first = paragraph.next()?.to_string();
+        let more = paragraph.count();
+        let para_end = |from: usize| -> u32 {
+            lines
+                .get(from..)
+                .unwrap_or(&[])
+                .iter()
+                .take_while(|(_, l)| !l.trim().is_empty())
+                .last()
+                .map_or(0, |&(n, _)| n)
+        };
+        // Verbatim: the decoded first line stands in the raw lines.
+        let exact = lines
+            .iter()
+            .position(|(_, l)| l.trim() == first)
+            .or_else(|| lines.iter().position(|(_, l)| l.contains(first.as_str())));
+        if let Some(i) = exact
+            && !matches!(part.encoding, Encoding::Base64)
         {
-            problems.push(Problem::at(body[i].0, "another mbox message starts here — only the first message is read"));
-            return &body[..i];
+            let (line, _) = lines[i];
+            return Some(Body { line, end_line: para_end(i).max(line), text: first, decoded: None });
         }
-    }
-    body
-}
-
-type Part<'l, 'a> = (Mime, &'l [(u32, &'a str)]);
-
-/// The first `text/plain` entity in `body` (which has type `mime`), looking one or two
-/// multipart levels deep.
-fn text_part<'l, 'a>(mime: &Mime, body: &'l [(u32, &'a str)], depth: u8) -> Result<Option<Part<'l, 'a>>, String> {
-    if mime.kind == "text/plain" || mime.kind.is_empty() {
-        let m = Mime {
-            kind: mime.kind.clone(),
-            boundary: None,
-            charset: mime.charset.clone(),
-            encoding: mime.encoding.clone(),
-        };
-        return Ok(Some((m, body)));
-    }
-    if !mime.kind.starts_with("multipart/") {
-        return Ok(None);
-    }
-    if depth >= 2 {
-        return Err("multipart nested more than two levels".into());
-    }
-    let Some(boundary) = &mime.boundary else {
-        return Err("multipart message without a boundary".into());
-    };
-    let open = format!("--{boundary}");
-    let close = format!("--{boundary}--");
-    let mut parts: Vec<&'l [(u32, &'a str)]> = Vec::new();
-    let mut current: Option<usize> = None;
-    for (i, &(_, l)) in body.iter().enumerate() {
-        let l = l.trim_end();
-        if l == close {
-            if let Some(s) = current.take() {
-                parts.push(&body[s..i]);
+        if matches!(part.encoding, Encoding::Base64) {
+            return self.base64_body(&lines, &decoded, first, more);
+        }
+        // The longest stretch from the start of the decoded line, cut at a word end, that
+        // stands in one raw line (HTML markup or escapes end it).
+        let mut stretch = first.as_str();
+        loop {
+            let s = stretch.trim_end();
+            if s.len() < MIN_QUOTE {
+                break;
             }
-            break;
-        }
-        if l == open {
-            if let Some(s) = current {
-                parts.push(&body[s..i]);
+            if let Some(i) = lines.iter().position(|(_, l)| l.contains(s)) {
+                let (line, _) = lines[i];
+                let text = s.to_string();
+                return Some(Body { line, end_line: para_end(i).max(line), text, decoded: Some(first) });
             }
-            current = Some(i + 1);
+            match s.rfind(' ') {
+                Some(i) => stretch = &s[..i],
+                None => break,
+            }
         }
+        // Else the raw first line (a soft line break's `=` dropped).
+        let i = lines.iter().position(|(_, l)| !l.trim().is_empty())?;
+        let (line, raw_first) = lines[i];
+        let raw_first = raw_first.trim();
+        let text = raw_first.strip_suffix('=').unwrap_or(raw_first).trim_end().to_string();
+        let decoded = (text != first).then_some(first);
+        Some(Body { line, end_line: para_end(i).max(line), text, decoded })
     }
-    if let Some(s) = current {
-        parts.push(&body[s..]);
-    }
-    if parts.is_empty() {
-        return Err(format!("boundary {boundary:?} not found in the body"));
-    }
-    for part in parts {
-        let mut ignored = Vec::new();
-        let (headers, body_at) = parse_headers(part, 0, &mut ignored);
-        let m = mime_of(&headers);
-        let inner = part.get(body_at..).unwrap_or(&[]);
-        if let Some(found) = text_part(&m, inner, depth + 1)? {
-            return Ok(Some(found));
-        }
-    }
-    Ok(None)
-}
 
-fn decode_part(mime: &Mime, lines: &[(u32, &str)], problems: &mut Vec<Problem>) -> Option<Body> {
-    match mime.encoding.as_str() {
-        "7bit" | "8bit" | "binary" | "" => {
-            let (line, end_line, first) = first_paragraph(lines)?;
-            Some(Body::Verbatim { line, end_line, text: first.trim().to_string(), decoded: None })
+    /// A base64 body: the raw lines that encode the first paragraph, quoted by their first.
+    fn base64_body(&mut self, lines: &[(u32, &str)], decoded: &str, first: String, more: usize) -> Option<Body> {
+        let encoded: Vec<(u32, &str)> = lines.iter().copied().filter(|(_, l)| !l.trim().is_empty()).collect();
+        let &(line, raw_first) = encoded.first()?;
+        // Where the paragraph ends in the decoded text, and so in the encoded lines (four
+        // characters encode three bytes).
+        let start = decoded.find(first.as_str()).unwrap_or(0);
+        let para_bytes =
+            decoded.get(start..).unwrap_or("").split_inclusive('\n').take(more + 1).map(str::len).sum::<usize>()
+                + start;
+        let mut chars = 0;
+        let mut end_line = line;
+        for &(n, l) in &encoded {
+            end_line = n;
+            chars += l.trim().len();
+            if chars * 3 / 4 >= para_bytes {
+                break;
+            }
         }
-        "quoted-printable" => {
-            let (line, end_line, first) = first_paragraph(lines)?;
-            let raw = first.trim();
-            let raw_text = raw.strip_suffix('=').unwrap_or(raw).trim_end();
-            // The decoded first line: join soft breaks from the paragraph's start.
-            let start = lines.iter().position(|&(n, _)| n == line).unwrap_or(0);
-            let joined: String =
-                lines.get(start..).unwrap_or(&[]).iter().map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
-            let decoded = charset_decode(&mime.charset, &qp_decode(&joined));
-            let decoded_first = decoded.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string();
-            Some(Body::Verbatim {
-                line,
-                end_line,
-                text: raw_text.to_string(),
-                decoded: (decoded_first != raw_text).then_some(decoded_first),
-            })
-        }
-        "base64" => {
-            let first_line = lines.first().map_or(1, |&(n, _)| n);
-            let joined: String = lines.iter().map(|(_, l)| *l).collect();
-            let Some(bytes) = base64_decode(&joined) else {
-                problems.push(Problem::at(
-                    first_line,
-                    "body is not valid base64 — the body could not be decoded; only the subject is kept",
-                ));
-                return None;
-            };
-            let text = charset_decode(&mime.charset, &bytes);
-            problems.push(Problem::at(
-                first_line,
-                "body is base64-encoded, so no body text can be quoted — its first line is given in the subject record's summary",
-            ));
-            text.lines().map(str::trim).find(|l| !l.is_empty()).map(|l| Body::Decoded(l.to_string()))
-        }
-        other => {
-            problems.push(Problem::at(
-                lines.first().map_or(1, |&(n, _)| n),
-                format!("unknown Content-Transfer-Encoding {other:?} — the body could not be decoded; only the subject is kept"),
-            ));
-            None
-        }
+        self.out.problems.push(Problem::at(
+            line,
+            "body is base64-encoded: its record quotes the encoded line, and its decoded first line is the summary",
+        ));
+        Some(Body { line, end_line, text: raw_first.trim().to_string(), decoded: Some(first) })
     }
-}
-
-/// The lines of the first non-empty paragraph: first line number, last line number and
-/// the first line's text.
-fn first_paragraph<'a>(lines: &[(u32, &'a str)]) -> Option<(u32, u32, &'a str)> {
-    let start = lines.iter().position(|(_, l)| !l.trim().is_empty())?;
-    let (line, first) = lines[start];
-    let end_line = lines[start..].iter().take_while(|(_, l)| !l.trim().is_empty()).last().map_or(line, |&(n, _)| n);
-    Some((line, end_line, first))
 }
 
 #[cfg(test)]
@@ -763,37 +584,52 @@ mod tests {
         let file = SourceFile::new("mail/thread.mbox", text.clone());
         assert_eq!(Email.sniff(&file), 90);
         let p = parse("mail/thread.mbox", &text);
-        assert_eq!(p.records.len(), 2, "{:?}", p.problems);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        // Both messages of the mbox: subject and body each.
+        assert_eq!(p.records.len(), 4);
         let body = &p.records[1];
         // Verbatim in the file (the QP escape kept), decoded in the summary.
         assert_eq!(body.text, "We=E2=80=99re rolling back v2.31.0 now.");
         assert_eq!(body.summary.as_deref(), Some("We’re rolling back v2.31.0 now."));
+        assert_eq!((body.span.line, body.span.end_line), (16, 18));
         assert!(quote_in_span(&file, body));
         assert_eq!(body.attr("thread"), Some("<abc@example.net>"));
         assert_eq!(body.when.utc.map(|t| t.to_string()).as_deref(), Some("2024-05-01T15:20:00Z"));
-        assert!(p.problems.iter().any(|pr| pr.message.contains("another mbox message")), "{:?}", p.problems);
+        assert_eq!(body.when.original.as_deref(), Some("Wed, 01 May 2024 15:20:00 +0000 (UTC)"));
+        // The second message, after its `From ` line; a body line starting with `From ` is
+        // not a separator.
+        let (subject, reply) = (&p.records[2], &p.records[3]);
+        assert_eq!((subject.span.line, subject.span.end_line), (30, 32));
+        assert_eq!(subject.text, "Re: checkout errors");
+        assert_eq!(subject.actor.as_ref().map(|a| a.name.as_str()), Some("Jörg Brandt"));
+        assert_eq!(reply.text, "Error rate is back to baseline since 15:45 UTC.");
+        assert_eq!((reply.span.line, reply.span.end_line), (34, 35));
+        assert_eq!(reply.when.utc.map(|t| t.to_string()).as_deref(), Some("2024-05-01T16:05:00Z"));
+        for r in &p.records {
+            assert!(quote_in_span(&file, r), "{:?}", r.text);
+        }
+        let names: Vec<&str> = p.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Ops Bot", "incidents@example.net", "Jörg Brandt"]);
     }
 
     #[test]
-    fn base64_body_and_bad_headers_are_problems_not_panics() {
-        let text = "From: ops@example.com\nDate: someday\nReceived: by mx; Wed, 01 May 2024 15:00:00 +0000\nSubject: =?UTF-8?B?UmVzb2x2ZWQ=?=\nthis is not a header\nContent-Transfer-Encoding: base64\n\nVGhlIGluY2lkZW50IGlzIHJlc29sdmVkLgo=\n";
-        let p = parse("x.eml", text);
-        assert_eq!(p.records.len(), 1);
-        let r = &p.records[0];
-        assert_eq!(r.text, "=?UTF-8?B?UmVzb2x2ZWQ=?=");
-        assert!(
-            r.summary.as_deref().is_some_and(|s| s.contains("Resolved — The incident is resolved.")),
-            "{:?}",
-            r.summary
-        );
-        assert_eq!(r.when.precision, Precision::Inferred);
-        assert_eq!(r.when.utc.map(|t| t.to_string()).as_deref(), Some("2024-05-01T15:00:00Z"));
-        let lines: Vec<Option<u32>> = p.problems.iter().map(|p| p.line).collect();
-        assert!(lines.contains(&Some(2)), "bad Date reported: {:?}", p.problems);
-        assert!(lines.contains(&Some(5)), "bad header reported");
-        assert!(lines.contains(&Some(8)), "base64 body reported");
-        assert_eq!(Email.sniff(&SourceFile::new("a.txt", "hello: world\nnope")), 0);
-        assert_eq!(Email.sniff(&SourceFile::new("a.json", "{\"From\": 1}")), 0);
+    fn html_only_body_quotes_its_longest_plain_stretch() {
+        let text = fixture("nested-html-qp.eml");
+        let file = SourceFile::new("status.eml", text.clone());
+        let p = parse("status.eml", &text);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.records.len(), 2);
+        let subject = &p.records[0];
+        assert_eq!(subject.text, "[Resolved] Checkout degraded");
+        assert_eq!((subject.span.line, subject.span.end_line), (3, 5));
+        assert!(subject.summary.as_deref().is_some_and(|s| s.contains(": [Resolved] Checkout degraded performance")));
+        let body = &p.records[1];
+        assert_eq!(body.text, "This incident has been resolved");
+        assert_eq!(body.summary.as_deref(), Some("This incident has been resolved — checkout is operating normally."));
+        assert_eq!(body.span.line, 20);
+        for r in &p.records {
+            assert!(quote_in_span(&file, r), "{:?}", r.text);
+        }
     }
 
     #[test]
