@@ -28,6 +28,9 @@ use std::sync::LazyLock;
 
 /// Records this close to a key moment rank second.
 pub const NEAR_MOMENT: SignedDuration = SignedDuration::from_mins(10);
+/// A repeat this long after the previous one starts a new line: the first line after a
+/// silence (a service coming back) is news.
+pub const FOLD_GAP: SignedDuration = SignedDuration::from_mins(10);
 /// The longest record text an evidence line carries, in characters.
 pub const TEXT_CHARS: usize = 280;
 
@@ -246,31 +249,42 @@ impl Evidence {
         struct Group {
             first: usize,
             last: usize,
+            last_time: Option<Timestamp>,
             count: usize,
             rank: Rank,
         }
         let mut groups: Vec<Group> = Vec::new();
         let mut by_shape: HashMap<(u32, Kind, String), usize> = HashMap::new();
-        for (i, r) in records.iter().enumerate() {
+        // In time order within each source, so a fold runs forward in time even through a
+        // log written newest first.
+        let mut order: Vec<usize> = (0..records.len()).collect();
+        order.sort_unstable_by_key(|&i| records.get(i).map(|r| (r.span.source, r.when.utc.is_none(), r.when.utc, i)));
+        for i in order {
+            let Some(r) = records.get(i) else { continue };
             if r.kind == Kind::System || r.text.trim().is_empty() && r.summary.is_none() {
                 continue;
             }
             let rank = rank_of(i, r);
             if rank == Rank::Cited {
-                groups.push(Group { first: i, last: i, count: 1, rank });
+                groups.push(Group { first: i, last: i, last_time: r.when.utc, count: 1, rank });
                 continue;
             }
             let key = (r.span.source, r.kind, shape(&r.text));
-            match by_shape.get(&key) {
-                Some(&g) => {
-                    let group = &mut groups[g];
+            let t = r.when.utc;
+            let open = by_shape.get(&key).copied().filter(|&g| {
+                let before = groups.get(g).and_then(|x| x.last_time);
+                !matches!((before, t), (Some(b), Some(t)) if t.duration_since(b) > FOLD_GAP)
+            });
+            match open.and_then(|g| groups.get_mut(g)) {
+                Some(group) => {
                     group.last = i;
+                    group.last_time = t.or(group.last_time);
                     group.count += 1;
                     group.rank = group.rank.min(rank);
                 }
                 None => {
                     by_shape.insert(key, groups.len());
-                    groups.push(Group { first: i, last: i, count: 1, rank });
+                    groups.push(Group { first: i, last: i, last_time: t, count: 1, rank });
                 }
             }
         }
@@ -309,7 +323,7 @@ impl Evidence {
 }
 
 /// `E12 [2024-05-01T10:02:13Z] slack/general/2024-05-01.json:12-18 ‹Responder A›: text`,
-/// with `(+N like it through line L, last at T)` for folded repeats.
+/// with `(+N like it until T, the last at line L)` for folded repeats.
 fn render(id: usize, r: &Record, path: &str, folded: Option<(usize, &Record)>) -> String {
     let mut line = format!("E{id} [{}] {path}:{}", time_label(r.when.utc, r.when.precision), r.span.line);
     if r.span.end_line > r.span.line {
@@ -324,10 +338,10 @@ fn render(id: usize, r: &Record, path: &str, folded: Option<(usize, &Record)>) -
     }
     if let Some((count, last)) = folded {
         line.push_str(&format!(
-            " (+{} like it through line {}, last at {})",
+            " (+{} like it until {}, the last at line {})",
             count - 1,
-            last.span.end_line,
-            time_label(last.when.utc, last.when.precision)
+            time_label(last.when.utc, last.when.precision),
+            last.span.line
         ));
     }
     if reads_as_instructions(&r.text) {
