@@ -27,7 +27,7 @@ use jiff::Timestamp;
 use crate::claims::{Answer, Checker, Claim, GROUPS, SECTIONS, Verdict, clean_text, parse_answer};
 use crate::evidence::{Evidence, Inputs};
 use crate::guard::Guard;
-use crate::prompt::{Budget, Plan, category_key, reduce_request, request_tokens};
+use crate::prompt::{Budget, Plan, category_key, reduce_request, repair_reserve, request_tokens};
 use crate::{ChatRequest, LlmError, Message, Provider, Usage};
 
 /// What to do with a claim that does not check out.
@@ -162,6 +162,8 @@ struct Asker<'a> {
     progress: &'a mut dyn Progress,
     usage: Usage,
     requests: usize,
+    /// Tokens of a malformed answer that may be sent back with the repair.
+    echo_tokens: usize,
 }
 
 impl Asker<'_> {
@@ -177,7 +179,19 @@ impl Asker<'_> {
             Err(error) => {
                 self.progress.step(&Step::Repairing { request: n, error: error.clone() });
                 let mut again = request.clone();
-                let said: String = first.chars().take(8_000).collect();
+                // The bad answer goes back as far as the room kept for it allows.
+                let room = self.echo_tokens;
+                let mut said = String::new();
+                for line in first.lines() {
+                    if crate::evidence::estimate_tokens(&said) + crate::evidence::estimate_tokens(line) + 1 > room {
+                        break;
+                    }
+                    said.push_str(line);
+                    said.push('\n');
+                }
+                if said.trim().is_empty() {
+                    said = first.chars().take(room * 2).collect();
+                }
                 again.messages.push(Message::assistant(self.guard.scrub(&said)));
                 again.messages.push(Message::user(format!(
                     "That answer cannot be used: {error}. Answer again with only the JSON object of the shape asked for, nothing before or after it."
@@ -344,7 +358,7 @@ impl Judge<'_> {
         a: &crate::claims::ActionClaim,
     ) -> (usize, usize, usize) {
         let text = clean_text(&a.text);
-        let mut verdict = checker.check(&a.text, &a.evidence, &a.quotes);
+        let mut verdict = checker.check_action(&a.text, &a.evidence, &a.quotes);
         let wanted = a.category.trim().to_lowercase().replace([' ', '-'], "_");
         let category = ActionCategory::ALL.into_iter().find(|c| category_key(*c) == wanted);
         if let (Verdict::Verified(_), None) = (&verdict, category) {
@@ -501,7 +515,14 @@ pub fn assist(
         citer: Citer { records: inputs.records, sources: inputs.sources },
         on_unverified: settings.on_unverified,
     };
-    let mut asker = Asker { provider, guard: &guard, progress, usage: Usage::default(), requests: 0 };
+    let mut asker = Asker {
+        provider,
+        guard: &guard,
+        progress,
+        usage: Usage::default(),
+        requests: 0,
+        echo_tokens: repair_reserve(budget).saturating_sub(80).max(40),
+    };
     let mut tally = Tally::default();
     let mut notes: Vec<String> = plan.notes.clone();
     let mut failures: Vec<String> = Vec::new();
@@ -563,21 +584,35 @@ pub fn assist(
 
     // Several windows: merge the verified claims in one more request.
     if n > 1 && answered > 0 && !tally.verified.is_empty() && !out_of_time(&mut failures, n, n + 1) {
-        let cited: HashSet<usize> = tally
-            .verified
-            .claims()
-            .flat_map(|(_, c)| c.evidence.iter())
-            .chain(tally.verified.actions.iter().flat_map(|a| a.evidence.iter()))
-            .filter_map(|id| id.strip_prefix('E').and_then(|n| n.parse().ok()))
-            .collect();
         let by_record: HashMap<usize, &crate::evidence::Item> =
             plan.windows.iter().flat_map(|w| w.items.iter()).map(|it| (it.record, it)).collect();
-        let mut ids: Vec<usize> = cited.iter().copied().collect();
-        ids.sort_unstable();
-        let lines: Vec<String> = ids.iter().filter_map(|i| by_record.get(i)).map(|it| it.line.clone()).collect();
-        let claims_json = serde_json::to_string_pretty(&tally.verified).unwrap_or_default();
-        let request = reduce_request(&plan.facts, &claims_json, &lines, budget, &guard);
-        match asker.ask(&request, format!("merge of {} verified claims", tally.findings.len() + tally.actions.len())) {
+        // The verified claims, as many as fit the budget (in the answer's order).
+        let entries = flatten(&tally.verified);
+        let fits = |k: usize| -> (ChatRequest, Vec<usize>) {
+            let answer = unflatten(&entries[..k]);
+            let mut ids: Vec<usize> = answer
+                .claims()
+                .flat_map(|(_, c)| c.evidence.iter())
+                .chain(answer.actions.iter().flat_map(|a| a.evidence.iter()))
+                .filter_map(|id| id.strip_prefix('E').and_then(|n| n.parse().ok()))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let lines: Vec<String> = ids.iter().filter_map(|i| by_record.get(i)).map(|it| it.line.clone()).collect();
+            let claims_json = serde_json::to_string(&answer).unwrap_or_default();
+            (reduce_request(&plan.facts, &claims_json, &lines, budget, &guard), ids)
+        };
+        let limit = budget.budget_tokens.saturating_sub(repair_reserve(budget));
+        let mut k = entries.len();
+        let (mut request, mut ids) = fits(k);
+        while k > 1 && request_tokens(&request) > limit {
+            k -= 1;
+            (request, ids) = fits(k);
+        }
+        if k < entries.len() {
+            notes.push(format!("the merge request carried {k} of {} verified claims, to fit the budget", entries.len()));
+        }
+        match asker.ask(&request, format!("merge of {k} verified claims")) {
             Ok(answer) => {
                 let checker = Checker::new(
                     inputs.records,
@@ -664,4 +699,38 @@ pub fn assist(
         actions: tally.actions,
         questions: tally.questions,
     }
+}
+
+/// A verified claim of some section, for the merge request.
+#[derive(Clone)]
+enum Entry {
+    Claim(&'static str, Claim),
+    Action(crate::claims::ActionClaim),
+}
+
+fn flatten(answer: &Answer) -> Vec<Entry> {
+    let mut out: Vec<Entry> = answer.claims().map(|(s, c)| Entry::Claim(s, c.clone())).collect();
+    out.extend(answer.actions.iter().cloned().map(Entry::Action));
+    out
+}
+
+fn unflatten(entries: &[Entry]) -> Answer {
+    let mut a = Answer::default();
+    for e in entries {
+        match e {
+            Entry::Claim(section, c) => {
+                let list = match *section {
+                    "summary" => &mut a.summary,
+                    "customer_impact" => &mut a.customer_impact,
+                    "contributing_factors" => &mut a.contributing_factors,
+                    "decisions" => &mut a.decisions,
+                    "went_well" => &mut a.went_well,
+                    _ => &mut a.went_poorly,
+                };
+                list.push(c.clone());
+            }
+            Entry::Action(x) => a.actions.push(x.clone()),
+        }
+    }
+    a
 }

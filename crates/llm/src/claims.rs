@@ -133,8 +133,10 @@ fn ids<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> 
 /// is ignored). The error says what is wrong, to send back for one repair.
 pub fn parse_answer(text: &str) -> Result<Answer, String> {
     let start = text.find('{').ok_or("the answer holds no JSON object")?;
-    let end = text.rfind('}').filter(|&e| e > start).ok_or("the JSON object is not closed")?;
-    let body = &text[start..=end];
+    let body = match text.rfind('}').filter(|&e| e > start) {
+        Some(end) => &text[start..=end],
+        None => &text[start..],
+    };
     let value: Value = serde_json::from_str(body).map_err(|e| format!("the answer is not valid JSON: {e}"))?;
     let Value::Object(map) = &value else { return Err("the answer is not a JSON object".into()) };
     const KEYS: [&str; 8] = [
@@ -345,6 +347,9 @@ impl Ground {
         for a in &r.attrs {
             self.add_text(&a.value);
         }
+        if let Some(a) = &r.actor {
+            self.add_text(&a.name);
+        }
         self.add_text(path);
     }
 }
@@ -389,6 +394,16 @@ impl<'a> Checker<'a> {
 
     /// Checks one claim: its text, the ids it cites and the quotes it gives.
     pub fn check(&self, text: &str, evidence: &[String], quotes: &[String]) -> Verdict {
+        self.check_as(text, evidence, quotes, false)
+    }
+
+    /// Checks a proposed action. It says what to do next, so its words need only touch
+    /// its evidence (one content word in common), where a claim's must mostly be there.
+    pub fn check_action(&self, text: &str, evidence: &[String], quotes: &[String]) -> Verdict {
+        self.check_as(text, evidence, quotes, true)
+    }
+
+    fn check_as(&self, text: &str, evidence: &[String], quotes: &[String], proposal: bool) -> Verdict {
         let text = clean_text(text);
         if text.trim().chars().filter(|c| c.is_alphanumeric()).count() < 3 {
             return Verdict::Dropped(vec!["no text".into()]);
@@ -476,12 +491,15 @@ impl<'a> Checker<'a> {
         }));
 
         // What the claim says must be in what it cites: at least a third of its content
-        // words (a claim the evidence does not talk about is an invention, whatever it cites).
+        // words (a claim the evidence does not talk about is an invention, whatever it
+        // cites); a proposal, at least one.
         if !cited.is_empty() {
             let plain = SUBSTITUTION.replace_all(&text, " ");
             let words = content_words(&plain);
             let missing: Vec<&str> = words.iter().copied().filter(|w| !ground.stems.contains(&stem(w))).collect();
-            if !words.is_empty() && (words.len() - missing.len()) * 3 < words.len() {
+            let found = words.len() - missing.len();
+            let enough = if proposal { found >= 1 } else { found * 3 >= words.len() };
+            if !words.is_empty() && !enough {
                 let shown: Vec<String> = missing.iter().take(4).map(|w| format!("{w:?}")).collect();
                 reasons.push(format!(
                     "{} of its {} words are not in {} ({})",

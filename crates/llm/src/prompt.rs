@@ -271,11 +271,53 @@ pub struct Plan {
     pub notes: Vec<String>,
 }
 
+/// Tokens kept free in every request for the one repair round (the malformed answer and
+/// the error sent back).
+pub fn repair_reserve(budget: &Budget) -> usize {
+    (budget.budget_tokens / 10).min(600)
+}
+
+/// The user message of a window request.
+fn window_text(facts: &str, items: &[Item], part: Option<(usize, usize, Option<Timestamp>, Option<Timestamp>)>) -> String {
+    let tokens: usize = items.iter().map(|i| i.tokens).sum();
+    let mut user = String::with_capacity(facts.len() + tokens * 4 + 1024);
+    user.push_str(facts);
+    if let Some((i, n, from, to)) = part {
+        let _ = writeln!(
+            user,
+            "\nThis request covers part {i} of {n} of the evidence ({} to {}); other parts are sent separately. Claim only what this part shows.",
+            from.map_or_else(|| "the start".to_string(), |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            to.map_or_else(|| "the end".to_string(), |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        );
+    }
+    user.push_str("\n## Evidence (redacted records: id [time UTC] source:line text)\n\n");
+    for item in items {
+        user.push_str(&item.line);
+        user.push('\n');
+    }
+    user.push_str("\n## Answer\n\nOne JSON object of this shape:\n");
+    user.push_str(SHAPE);
+    user.push('\n');
+    user
+}
+
 impl Plan {
-    /// Fits `evidence` into requests of at most `budget.budget_tokens` each.
+    /// Fits `evidence` into requests of at most `budget.budget_tokens` each (estimated,
+    /// with a margin for the repair round).
     pub fn new(inputs: &Inputs<'_>, evidence: &Evidence, budget: &Budget) -> Self {
         let mut facts = facts(inputs);
-        let fixed = |facts: &str| estimate_tokens(RULES) + estimate_tokens(SHAPE) + estimate_tokens(facts) + 120;
+        // A request with no evidence, as long as a window's: what every request costs.
+        let fixed = |facts: &str| {
+            let t = Some(Timestamp::UNIX_EPOCH);
+            let user = window_text(facts, &[], Some((99, 99, t, t)));
+            request_tokens(&ChatRequest {
+                messages: vec![Message::system(RULES), Message::user(user)],
+                json_schema: None,
+                max_tokens: 0,
+                temperature: 0.0,
+            }) + budget.budget_tokens / 50
+                + repair_reserve(budget)
+        };
         // The facts never take more than half the budget: the evidence is what grounds claims.
         let mut notes = Vec::new();
         if fixed(&facts) > budget.budget_tokens / 2 {
@@ -291,7 +333,8 @@ impl Plan {
             notes.push("the engine's facts were cut to fit the model's budget".to_string());
             facts = cut;
         }
-        let room = budget.budget_tokens.saturating_sub(fixed(&facts)).max(1);
+        let fixed = fixed(&facts);
+        let room = budget.budget_tokens.saturating_sub(fixed).max(1);
         let total = evidence.tokens();
         let windows = if total <= room {
             vec![window(evidence.items.clone())]
@@ -308,7 +351,7 @@ impl Plan {
                 budget.budget_tokens
             ));
         }
-        let largest = windows.iter().map(|w| w.tokens).max().unwrap_or(0) + fixed(&facts);
+        let largest = windows.iter().map(|w| w.tokens).max().unwrap_or(0) + fixed;
         Self {
             facts,
             lines_sent,
@@ -337,27 +380,8 @@ impl Plan {
     /// The request of window `i` of the plan (or the only one).
     pub fn request(&self, i: usize, budget: &Budget, guard: &Guard) -> Option<ChatRequest> {
         let w = self.windows.get(i)?;
-        let mut user = String::with_capacity(self.facts.len() + w.tokens * 4 + 1024);
-        user.push_str(&self.facts);
-        if self.windows.len() > 1 {
-            let _ = writeln!(
-                user,
-                "\nThis request covers part {} of {} of the evidence ({} to {}); other parts are sent separately. Claim only what this part shows.",
-                i + 1,
-                self.windows.len(),
-                w.from.map_or_else(|| "the start".to_string(), |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
-                w.to.map_or_else(|| "the end".to_string(), |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
-            );
-        }
-        user.push_str("\n## Evidence (redacted records: id [time UTC] source:line text)\n\n");
-        for item in &w.items {
-            user.push_str(&item.line);
-            user.push('\n');
-        }
-        user.push_str("\n## Answer\n\nOne JSON object of this shape:\n");
-        user.push_str(SHAPE);
-        user.push('\n');
-        Some(guarded(RULES, &user, budget, guard))
+        let part = (self.windows.len() > 1).then_some((i + 1, self.windows.len(), w.from, w.to));
+        Some(guarded(RULES, &window_text(&self.facts, &w.items, part), budget, guard))
     }
 }
 
