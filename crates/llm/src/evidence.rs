@@ -10,7 +10,8 @@
 //! 4. chat messages and notes;
 //! 5. everything else (ordinary log lines)
 //!
-//! — nearest a key moment first within a rank, and folds repeats (log lines of one source
+//! — within a rank, notable kinds before messages before log lines, then nearest a key
+//! moment — and folds repeats (log lines of one source
 //! and kind that differ only in their numbers and ids) into one line that says how many
 //! it stands for. Housekeeping records are left out.
 //!
@@ -312,7 +313,14 @@ impl Evidence {
                 ))
             })
             .collect();
-        items.sort_by_key(|(d, item)| (item.rank, *d, item.record));
+        // Within a rank: what people and systems did (changes, alerts, pages, decisions)
+        // before chatter, chatter before log lines; then nearest a key moment.
+        let weight = |i: usize| match records.get(i).map(|r| r.kind) {
+            Some(Kind::Log | Kind::Signal | Kind::System) => 2,
+            Some(Kind::Message) => 1,
+            _ => 0,
+        };
+        items.sort_by_key(|(d, item)| (item.rank, weight(item.record), *d, item.record));
         Self { items: items.into_iter().map(|(_, item)| item).collect(), records_total: records.len() }
     }
 

@@ -550,3 +550,134 @@ fn the_dry_run_requests_are_the_ones_sent() {
     assert_eq!(schema["required"].as_array().unwrap().len(), 8);
     assert_eq!(schema["additionalProperties"], false);
 }
+
+/// The eval bundles under shared/eval/incidents, when they are there.
+fn incidents() -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/eval/incidents"));
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        println!("no eval bundles at {}: skipped", dir.display());
+        return Vec::new();
+    };
+    let mut v: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.join("gold.json").exists()).collect();
+    v.sort();
+    v
+}
+
+fn gold(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("gold.json")).unwrap()).unwrap()
+}
+
+fn strings(v: &serde_json::Value, key: &str) -> Vec<String> {
+    v[key].as_array().into_iter().flatten().filter_map(|s| s.as_str()).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+#[test]
+fn every_gold_timeline_event_has_its_evidence_in_the_prompt() {
+    for dir in incidents() {
+        let case = Case::new(debrief_ingest::load(&dir.join("bundle")).unwrap());
+        let inputs = case.inputs();
+        let budget = Budget::default();
+        let evidence = debrief_llm::evidence::Evidence::build(&inputs);
+        let plan = debrief_llm::prompt::Plan::new(&inputs, &evidence, &budget);
+        assert!(plan.largest_request_tokens <= budget.budget_tokens);
+        let g = gold(&dir);
+        let events = g["events"].as_array().unwrap();
+        let mut missed = Vec::new();
+        for ev in events {
+            let lines: Vec<(String, u32)> = ev["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| (e["source"].as_str().unwrap().to_string(), e["line"].as_u64().unwrap() as u32))
+                .collect();
+            if !lines.iter().any(|(s, l)| plan.shows(&inputs, s, *l)) {
+                missed.push(ev["what"].as_str().unwrap().to_string());
+            }
+        }
+        println!(
+            "{}: {}/{} gold events kept; {} of {} evidence lines in {} request(s), largest ~{} of {} tokens",
+            dir.file_name().unwrap().to_string_lossy(),
+            events.len() - missed.len(),
+            events.len(),
+            plan.lines_sent,
+            plan.lines_total,
+            plan.windows.len(),
+            plan.largest_request_tokens,
+            budget.budget_tokens
+        );
+        assert!(missed.is_empty(), "{}: gold events without evidence in the prompt: {missed:?}", dir.display());
+    }
+}
+
+#[test]
+fn on_the_eval_bundles_a_model_that_cites_wrong_lines_and_invents_a_cause_changes_no_fact() {
+    for dir in incidents() {
+        let g = gold(&dir);
+        let secrets = strings(&g, "secrets");
+        let names = strings(&g, "names");
+        let case = Case::new(debrief_ingest::load(&dir.join("bundle")).unwrap());
+        let leaky = format!("{} rolled back the change; the key {} was rotated.", names[0], secrets[0]);
+        let asked = format!("Did {} approve it?", names[0]);
+        let fake = Fake::new(move |r, _| {
+            let ids: Vec<String> = r.messages[1]
+                .content
+                .lines()
+                .filter(|l| l.starts_with('E') && l.contains("] "))
+                .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+                .collect();
+            let texts: Vec<&str> = r.messages[1]
+                .content
+                .lines()
+                .filter(|l| l.starts_with('E') && l.contains("] "))
+                .map(|l| l.splitn(4, ' ').nth(3).unwrap_or(""))
+                .collect();
+            // Each line's words, cited by the next line's id; an invented root cause; and a
+            // claim that writes a real name and a planted secret.
+            let wrong: Vec<_> = (0..ids.len().saturating_sub(1).min(20))
+                .map(|k| serde_json::json!({"text": format!("Responders saw: {}", texts[k]), "evidence": [ids[k + 1]], "quotes": [texts[k]]}))
+                .collect();
+            Ok(serde_json::json!({
+                "summary": [
+                    {"text": "The root cause was an expired TLS certificate on the load balancer at 03:12.", "evidence": [ids[0], ids[ids.len() / 2]], "quotes": []},
+                    {"text": leaky, "evidence": [ids[0]], "quotes": []}
+                ],
+                "went_poorly": wrong,
+                "questions": [{"question": asked, "evidence_needed": "the channel"}]
+            })
+            .to_string())
+        });
+        let (assisted, review, _) = case.run(&fake, &settings());
+        let a = review.assist.as_ref().unwrap();
+        assert_eq!(a.status, "ok");
+        assert!(a.dropped >= 2, "the leaking claim and question are dropped: {a:?}");
+        // Nothing the model invented or mis-cited is a finding.
+        for f in review.findings.iter().filter(|f| f.author.is_some()) {
+            assert!(!f.text.contains("TLS certificate"), "{}", f.text);
+        }
+        assert!(assisted.questions.iter().any(|q| q.question.contains("expired TLS certificate")));
+        // Every citation checks out, as score.py checks them.
+        case.assert_citations_valid(&review);
+        // No planted secret and no name in the JSON, the Markdown or any request.
+        let json = debrief_render::json(&review);
+        let md = debrief_render::markdown(&review);
+        let sent: Vec<String> = fake.sent().iter().map(|r| serde_json::to_string(r).unwrap()).collect();
+        for text in std::iter::once(&json).chain([&md]).chain(sent.iter()) {
+            let lower = text.to_lowercase();
+            for s in &secrets {
+                assert!(!lower.contains(&s.to_lowercase()), "{}: a planted secret leaked", dir.display());
+            }
+            for n in &names {
+                assert!(!has_word(text, n), "{}: the name {n:?} leaked", dir.display());
+            }
+        }
+        println!(
+            "{}: {} claims, {} verified, {} unverified, {} dropped; {} citations check out",
+            dir.file_name().unwrap().to_string_lossy(),
+            a.claims,
+            a.verified,
+            a.unverified,
+            a.dropped,
+            review.findings.iter().map(|f| f.citations.len()).sum::<usize>()
+        );
+    }
+}
