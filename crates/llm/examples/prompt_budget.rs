@@ -24,7 +24,9 @@ fn main() {
     let mut show = false;
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--budget" => budget.budget_tokens = args.next().and_then(|v| v.parse().ok()).unwrap_or(budget.budget_tokens),
+            "--budget" => {
+                budget.budget_tokens = args.next().and_then(|v| v.parse().ok()).unwrap_or(budget.budget_tokens)
+            }
             "--windows" => budget.max_windows = args.next().and_then(|v| v.parse().ok()).unwrap_or(budget.max_windows),
             "--gold" => gold = args.next().map(PathBuf::from),
             "--show" => show = true,
@@ -64,9 +66,9 @@ fn main() {
     let t = Instant::now();
     let evidence = Evidence::build(&inputs);
     let t_evidence = t.elapsed();
-    let plan = Plan::new(&inputs, &evidence, &budget);
-    let t_plan = t.elapsed();
     let guard = Guard::new(&names);
+    let plan = Plan::new(&inputs, &evidence, &budget, &guard);
+    let t_plan = t.elapsed();
     let requests: Vec<_> = (0..plan.windows.len()).filter_map(|i| plan.request(i, &budget, &guard)).collect();
     let overhead = t.elapsed();
     let largest = requests.iter().map(request_tokens).max().unwrap_or(0);

@@ -343,11 +343,11 @@ impl Judge<'_> {
             }
             Verdict::Unverified(reasons) => {
                 if let Some(blame) = reasons.iter().find(|r| r.starts_with("blame phrasing")) {
-                    return drop(tally, blame);
+                    return left_out(tally, blame);
                 }
                 self.unverified(tally, &text, reasons)
             }
-            Verdict::Dropped(reasons) => drop(tally, reasons.first().map_or("dropped", String::as_str)),
+            Verdict::Dropped(reasons) => left_out(tally, reasons.first().map_or("dropped", String::as_str)),
         }
     }
 
@@ -394,34 +394,27 @@ impl Judge<'_> {
             (Verdict::Verified(_), None) => (0, 0, 0),
             (Verdict::Unverified(reasons), _) => {
                 if let Some(blame) = reasons.iter().find(|r| r.starts_with("blame phrasing")) {
-                    return drop(tally, blame);
+                    return left_out(tally, blame);
                 }
                 self.unverified(tally, &text, reasons)
             }
-            (Verdict::Dropped(reasons), _) => drop(tally, reasons.first().map_or("dropped", String::as_str)),
+            (Verdict::Dropped(reasons), _) => left_out(tally, reasons.first().map_or("dropped", String::as_str)),
         }
     }
 
     /// The model's own open question: shown as a question, credited, never as fact.
-    fn question(
-        &self,
-        tally: &mut Tally,
-        checker: &Checker<'_>,
-        q: &crate::claims::Ask,
-        guard: &Guard,
-    ) -> (usize, usize, usize) {
+    fn question(&self, tally: &mut Tally, q: &crate::claims::Ask, guard: &Guard) -> (usize, usize, usize) {
         let text = clean_text(&q.question);
         let needed = clean_text(&q.evidence_needed);
         if text.chars().filter(|c| c.is_alphanumeric()).count() < 3 {
             return (0, 0, 0);
         }
         if let Some(l) = guard.leaks(&text).into_iter().chain(guard.leaks(&needed)).next() {
-            return drop(tally, &format!("writes {l}"));
+            return left_out(tally, &format!("writes {l}"));
         }
         if let Some(b) = debrief_verify::lint::blame_phrase(&text) {
-            return drop(tally, &format!("blame phrasing \"{}\"", b.to_lowercase()));
+            return left_out(tally, &format!("blame phrasing \"{}\"", b.to_lowercase()));
         }
-        let _ = checker;
         if !tally.seen.insert(format!("question\u{0}{}", text.to_lowercase())) {
             return (0, 0, 0);
         }
@@ -439,7 +432,7 @@ impl Judge<'_> {
 
     fn unverified(&self, tally: &mut Tally, text: &str, reasons: Vec<String>) -> (usize, usize, usize) {
         if self.on_unverified == OnUnverified::Drop {
-            return drop(tally, "not verified");
+            return left_out(tally, "not verified");
         }
         let question = format!("Unverified (model): {text}");
         if !tally.seen.insert(format!("question\u{0}{}", question.to_lowercase())) {
@@ -476,13 +469,13 @@ impl Judge<'_> {
             add(self.action(tally, checker, a));
         }
         for q in &answer.questions {
-            add(self.question(tally, checker, q, guard));
+            add(self.question(tally, q, guard));
         }
         n
     }
 }
 
-fn drop(tally: &mut Tally, why: &str) -> (usize, usize, usize) {
+fn left_out(tally: &mut Tally, why: &str) -> (usize, usize, usize) {
     tally.dropped += 1;
     let key = if why.starts_with("blame phrasing") { "blame phrasing" } else { why };
     *tally.dropped_why.entry(key.to_string()).or_default() += 1;
@@ -501,7 +494,7 @@ pub fn assist(
     let guard = Guard::new(inputs.real_names);
     let evidence = Evidence::build(inputs);
     let budget = &settings.budget;
-    let plan = Plan::new(inputs, &evidence, budget);
+    let plan = Plan::new(inputs, &evidence, budget, &guard);
     progress.step(&Step::Planned {
         requests: plan.windows.len() + usize::from(plan.windows.len() > 1),
         lines_sent: plan.lines_sent,
@@ -610,7 +603,8 @@ pub fn assist(
             (request, ids) = fits(k);
         }
         if k < entries.len() {
-            notes.push(format!("the merge request carried {k} of {} verified claims, to fit the budget", entries.len()));
+            notes
+                .push(format!("the merge request carried {k} of {} verified claims, to fit the budget", entries.len()));
         }
         match asker.ask(&request, format!("merge of {k} verified claims")) {
             Ok(answer) => {
@@ -666,7 +660,7 @@ pub fn assist(
                 notes: vec![format!("{why}; this draft is the engine's alone")],
                 prompt_tokens,
                 completion_tokens,
-                evidence_sent: plan.lines_sent,
+                evidence_sent: plan.records_covered,
                 evidence_total: plan.records_total,
                 ..Assist::default()
             },
@@ -692,7 +686,7 @@ pub fn assist(
             dropped: tally.dropped,
             prompt_tokens,
             completion_tokens,
-            evidence_sent: plan.lines_sent,
+            evidence_sent: plan.records_covered,
             evidence_total: plan.records_total,
         },
         findings: tally.findings,

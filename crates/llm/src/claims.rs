@@ -216,13 +216,13 @@ const STOP: &[&str] = &[
     "about", "above", "across", "after", "again", "against", "also", "among", "because", "been", "before", "began",
     "begin", "being", "below", "between", "both", "came", "cause", "caused", "causes", "could", "customer",
     "customers", "did", "does", "down", "during", "each", "either", "evidence", "from", "further", "have", "having",
-    "here", "impact", "impacted", "incident", "into", "issue", "issues", "itself", "just", "later", "likely",
-    "made", "many", "more", "most", "much", "must", "near", "never", "none", "only", "other", "outage", "over",
-    "problem", "root", "same", "several", "should", "since", "some", "started", "still", "such", "than", "that",
-    "their", "them", "then", "there", "these", "they", "this", "those", "through", "time", "times", "under",
-    "unknown", "until", "upon", "user", "users", "very", "were", "what", "when", "where", "whether", "which",
-    "while", "will", "with", "within", "without", "would", "your", "minutes", "seconds", "hours", "later",
-    "earlier", "first", "last", "next", "then", "once", "around", "approximately", "roughly", "shortly", "soon",
+    "here", "impact", "impacted", "incident", "into", "issue", "issues", "itself", "just", "later", "likely", "made",
+    "many", "more", "most", "much", "must", "near", "never", "none", "only", "other", "outage", "over", "problem",
+    "root", "same", "several", "should", "since", "some", "started", "still", "such", "than", "that", "their", "them",
+    "then", "there", "these", "they", "this", "those", "through", "time", "times", "under", "unknown", "until", "upon",
+    "user", "users", "very", "were", "what", "when", "where", "whether", "which", "while", "will", "with", "within",
+    "without", "would", "your", "minutes", "seconds", "hours", "later", "earlier", "first", "last", "next", "then",
+    "once", "around", "approximately", "roughly", "shortly", "soon",
 ];
 
 /// The stem a word is compared by: lower case, one common suffix off, at most five
@@ -725,7 +725,11 @@ mod tests {
             check("Rollback began 6 minutes after the alert.", &["E1", "E2"], &[]),
             Verdict::Verified(vec![1, 2])
         );
-        assert_eq!(check("The alert was firing 7 min in.", &["E1"], &[]), Verdict::Verified(vec![1]), "a fact's duration");
+        assert_eq!(
+            check("The alert was firing 7 min in.", &["E1"], &[]),
+            Verdict::Verified(vec![1]),
+            "a fact's duration"
+        );
         let r = reasons(check("Rollback began 20 minutes after the alert.", &["E1", "E2"], &[]));
         assert_eq!(r, ["the duration 20 minutes is not in E1, E2 or the engine's facts"]);
     }

@@ -146,25 +146,65 @@ pub fn reads_as_instructions(text: &str) -> bool {
     INSTRUCTION.is_match(text)
 }
 
-/// A line's shape for folding repeats: words holding a digit masked, as the timeline folds
-/// bursts (`slow: 2214ms order=ord_7KQ2` and `slow: 3298ms order=ord_YA9S` are alike).
-fn shape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len().min(128));
+/// A line's shape for folding repeats, hashed: words holding a digit masked, as the
+/// timeline folds bursts (`slow: 2214ms order=ord_7KQ2` and `slow: 3298ms order=ord_YA9S`
+/// are alike). Only the first 120 bytes count.
+fn shape(text: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = FnvHasher::default();
     let is_sep = |c: char| c.is_whitespace() || matches!(c, '=' | ',' | ':' | '"' | '/' | '(' | ')' | '[' | ']');
+    let mut seen = 0;
     for word in text.split_inclusive(is_sep) {
-        if out.len() > 120 {
+        if seen > 120 {
             break;
         }
+        seen += word.len();
         let core = word.trim_end_matches(is_sep);
         let tail = &word[core.len()..];
         if core.bytes().any(|b| b.is_ascii_digit()) || core.len() > 24 {
-            out.push('#');
+            h.write_u8(b'#');
         } else {
-            out.push_str(core);
+            h.write(core.as_bytes());
         }
-        out.push_str(tail);
+        // Blanks are blanks, however many.
+        let tail = tail.trim_matches(char::is_whitespace);
+        h.write(tail.as_bytes());
+        h.write_u8(0);
     }
-    out
+    h.finish()
+}
+
+/// FNV-1a: a fast hash for short keys that come from the bundle, not from an attacker
+/// who could choose collisions to any effect beyond folding two lines together.
+#[derive(Clone, Copy)]
+struct FnvHasher(u64);
+
+impl Default for FnvHasher {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+struct Fnv;
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher::default()
+    }
 }
 
 /// The time of an evidence line: `2024-05-01T10:02:13Z`, `~` before a time that was not
@@ -255,22 +295,25 @@ impl Evidence {
             rank: Rank,
         }
         let mut groups: Vec<Group> = Vec::new();
-        let mut by_shape: HashMap<(u32, Kind, String), usize> = HashMap::new();
+        let mut by_shape: HashMap<u64, usize, Fnv> = HashMap::with_hasher(Fnv);
         // In time order within each source, so a fold runs forward in time even through a
         // log written newest first.
         let mut order: Vec<usize> = (0..records.len()).collect();
-        order.sort_unstable_by_key(|&i| records.get(i).map(|r| (r.span.source, r.when.utc.is_none(), r.when.utc, i)));
+        let key = |i: usize| records.get(i).map(|r| (r.span.source, r.when.utc.is_none(), r.when.utc, i));
+        if order.windows(2).any(|w| key(w[0]) > key(w[1])) {
+            order.sort_unstable_by_key(|&i| key(i));
+        }
         for i in order {
             let Some(r) = records.get(i) else { continue };
             if r.kind == Kind::System || r.text.trim().is_empty() && r.summary.is_none() {
                 continue;
             }
             let rank = rank_of(i, r);
-            if rank == Rank::Cited {
+            if rank == Rank::Cited && !matches!(r.kind, Kind::Log | Kind::Signal) {
                 groups.push(Group { first: i, last: i, last_time: r.when.utc, count: 1, rank });
                 continue;
             }
-            let key = (r.span.source, r.kind, shape(&r.text));
+            let key = (u64::from(r.span.source) << 8 | r.kind as u64) ^ shape(&r.text).rotate_left(17);
             let t = r.when.utc;
             let open = by_shape.get(&key).copied().filter(|&g| {
                 let before = groups.get(g).and_then(|x| x.last_time);
@@ -314,13 +357,14 @@ impl Evidence {
             })
             .collect();
         // Within a rank: what people and systems did (changes, alerts, pages, decisions)
-        // before chatter, chatter before log lines; then nearest a key moment.
-        let weight = |i: usize| match records.get(i).map(|r| r.kind) {
-            Some(Kind::Log | Kind::Signal | Kind::System) => 2,
+        // before chatter, chatter before log lines, and rare log lines before the ones
+        // repeated thousands of times; then nearest a key moment.
+        let weight = |item: &Item| match records.get(item.record).map(|r| r.kind) {
+            Some(Kind::Log | Kind::Signal | Kind::System) => 2 + item.repeats.ilog10(),
             Some(Kind::Message) => 1,
             _ => 0,
         };
-        items.sort_by_key(|(d, item)| (item.rank, weight(item.record), *d, item.record));
+        items.sort_by_key(|(d, item)| (item.rank, weight(item), *d, item.record));
         Self { items: items.into_iter().map(|(_, item)| item).collect(), records_total: records.len() }
     }
 
@@ -362,11 +406,11 @@ fn render(id: usize, r: &Record, path: &str, folded: Option<(usize, &Record)>) -
 }
 
 /// The records the engine's review cites, found by their citations' spans.
-fn cited_records(inputs: &Inputs<'_>) -> HashSet<usize> {
+fn cited_records(inputs: &Inputs<'_>) -> HashSet<usize, Fnv> {
     let review = inputs.review;
     let source_of: HashMap<&str, u32> =
         inputs.sources.iter().enumerate().map(|(i, s)| (s.path.as_str(), i as u32)).collect();
-    let mut spans: HashSet<(u32, u32, u32)> = HashSet::new();
+    let mut spans: HashSet<(u32, u32, u32), Fnv> = HashSet::with_hasher(Fnv);
     let mut add = |cites: &[debrief_model::Citation]| {
         for c in cites {
             if let Some(&s) = source_of.get(c.source.as_str()) {

@@ -1,10 +1,12 @@
 //! What must never cross to or back from a model: the real names the redactor replaced and
 //! anything the redactor would replace (secrets, personal data).
 //!
-//! The records a model sees are redacted already; the [`Guard`] is the second lock. Every
-//! request text passes [`Guard::scrub`] before it is sent (a source path or an incident
-//! title can carry a name), and every claim passes [`Guard::leaks`]: a claim that writes a
-//! real name or a secret is dropped whole, since its text itself leaks.
+//! The records a model sees are redacted already; the [`Guard`] is the second lock. What
+//! the bundle's redactor has not been through — the engine's facts (an incident title), the
+//! source paths, a model's earlier answer — passes [`Guard::scrub`] before it is sent, and
+//! every request as a whole passes [`Guard::scrub_names`]. Every claim passes
+//! [`Guard::leaks`]: a claim that writes a real name or a secret is dropped whole, since its
+//! text itself leaks.
 //!
 //! ```
 //! use debrief_llm::guard::Guard;
@@ -52,9 +54,10 @@ impl Guard {
         Self { redactor: Redactor::new(&IncidentConfig::default(), &people).ok(), names }
     }
 
-    /// `text` with every real name (as `‹person›`), secret and piece of personal data
-    /// replaced.
-    pub fn scrub(&self, text: &str) -> String {
+    /// `text` with every real name written in full replaced by `‹person›`: for text that
+    /// the bundle's redactor has already been through (the records), where it is all that
+    /// is left to do.
+    pub fn scrub_names(&self, text: &str) -> String {
         let mut out = text.to_string();
         for re in &self.names {
             if re.is_match(&out) {
@@ -67,6 +70,13 @@ impl Guard {
                     .into_owned();
             }
         }
+        out
+    }
+
+    /// `text` with every real name (as `‹person›`), secret and piece of personal data
+    /// replaced.
+    pub fn scrub(&self, text: &str) -> String {
+        let out = self.scrub_names(text);
         let Some(r) = &self.redactor else { return out };
         let mut found = r.find(&out);
         if found.is_empty() {

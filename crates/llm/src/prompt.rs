@@ -202,13 +202,16 @@ pub fn facts(inputs: &Inputs<'_>) -> String {
 
 /// Evidence ids of the engine's citations.
 struct IdsOf {
-    by_span: HashMap<(String, u32, u32), usize>,
+    source_of: HashMap<String, u32>,
+    by_span: HashMap<(u32, u32, u32), usize>,
 }
 
 impl IdsOf {
     fn new(inputs: &Inputs<'_>) -> Self {
         let review = inputs.review;
-        let mut wanted: HashMap<(String, u32, u32), usize> = HashMap::new();
+        let source_of: HashMap<&str, u32> =
+            inputs.sources.iter().enumerate().map(|(i, s)| (s.path.as_str(), i as u32)).collect();
+        let mut wanted: HashMap<(u32, u32, u32), usize> = HashMap::new();
         let all = review
             .metrics
             .named()
@@ -216,12 +219,13 @@ impl IdsOf {
             .flat_map(|(_, m)| m.citations.iter())
             .chain(review.findings.iter().flat_map(|f| f.citations.iter()));
         for c in all {
-            wanted.insert((c.source.clone(), c.line, c.end_line), usize::MAX);
+            if let Some(&s) = source_of.get(c.source.as_str()) {
+                wanted.insert((s, c.line, c.end_line), usize::MAX);
+            }
         }
         if !wanted.is_empty() {
             for (i, r) in inputs.records.iter().enumerate() {
-                let Some(s) = inputs.sources.get(r.span.source as usize) else { continue };
-                if let Some(slot) = wanted.get_mut(&(s.path.clone(), r.span.line, r.span.end_line))
+                if let Some(slot) = wanted.get_mut(&(r.span.source, r.span.line, r.span.end_line))
                     && *slot == usize::MAX
                 {
                     *slot = i;
@@ -229,13 +233,13 @@ impl IdsOf {
             }
         }
         wanted.retain(|_, v| *v != usize::MAX);
-        Self { by_span: wanted }
+        Self { source_of: source_of.into_iter().map(|(k, v)| (k.to_string(), v)).collect(), by_span: wanted }
     }
 
     fn cite(&self, cites: &[Citation]) -> String {
         let ids: Vec<String> = cites
             .iter()
-            .filter_map(|c| self.by_span.get(&(c.source.clone(), c.line, c.end_line)))
+            .filter_map(|c| self.by_span.get(&(*self.source_of.get(&c.source)?, c.line, c.end_line)))
             .map(|i| format!("E{i}"))
             .collect();
         if ids.is_empty() { String::new() } else { format!(" [{}]", ids.join(", ")) }
@@ -278,7 +282,11 @@ pub fn repair_reserve(budget: &Budget) -> usize {
 }
 
 /// The user message of a window request.
-fn window_text(facts: &str, items: &[Item], part: Option<(usize, usize, Option<Timestamp>, Option<Timestamp>)>) -> String {
+fn window_text(
+    facts: &str,
+    items: &[Item],
+    part: Option<(usize, usize, Option<Timestamp>, Option<Timestamp>)>,
+) -> String {
     let tokens: usize = items.iter().map(|i| i.tokens).sum();
     let mut user = String::with_capacity(facts.len() + tokens * 4 + 1024);
     user.push_str(facts);
@@ -304,8 +312,8 @@ fn window_text(facts: &str, items: &[Item], part: Option<(usize, usize, Option<T
 impl Plan {
     /// Fits `evidence` into requests of at most `budget.budget_tokens` each (estimated,
     /// with a margin for the repair round).
-    pub fn new(inputs: &Inputs<'_>, evidence: &Evidence, budget: &Budget) -> Self {
-        let mut facts = facts(inputs);
+    pub fn new(inputs: &Inputs<'_>, evidence: &Evidence, budget: &Budget, guard: &Guard) -> Self {
+        let mut facts = guard.scrub(&facts(inputs));
         // A request with no evidence, as long as a window's: what every request costs.
         let fixed = |facts: &str| {
             let t = Some(Timestamp::UNIX_EPOCH);
@@ -381,8 +389,32 @@ impl Plan {
     pub fn request(&self, i: usize, budget: &Budget, guard: &Guard) -> Option<ChatRequest> {
         let w = self.windows.get(i)?;
         let part = (self.windows.len() > 1).then_some((i + 1, self.windows.len(), w.from, w.to));
-        Some(guarded(RULES, &window_text(&self.facts, &w.items, part), budget, guard))
+        let mut user = window_text(&self.facts, &w.items, part);
+        // The records are redacted; their source paths are not.
+        let mut paths: Vec<&str> = w.items.iter().filter_map(|it| item_path(&it.line)).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        for path in paths {
+            let clean = guard.scrub(path);
+            if clean != path {
+                user = user.replace(&format!("] {path}:"), &format!("] {clean}:"));
+            }
+        }
+        Some(ChatRequest {
+            messages: vec![Message::system(RULES), Message::user(guard.scrub_names(&user))],
+            json_schema: Some(answer_schema()),
+            max_tokens: budget.max_answer_tokens,
+            temperature: budget.temperature,
+        })
     }
+}
+
+/// The source path of an evidence line (`E12 [time] path:12 …`).
+fn item_path(line: &str) -> Option<&str> {
+    let rest = &line[line.find("] ")? + 2..];
+    let end = rest.find(' ').unwrap_or(rest.len());
+    let loc = &rest[..end];
+    Some(&loc[..loc.rfind(':')?])
 }
 
 fn guarded(system: &str, user: &str, budget: &Budget, guard: &Guard) -> ChatRequest {
@@ -483,7 +515,7 @@ pub fn request_tokens(request: &ChatRequest) -> usize {
 /// more than one window a reduce request follows, built from the verified answers.
 pub fn requests_for(inputs: &Inputs<'_>, budget: &Budget) -> Vec<ChatRequest> {
     let evidence = Evidence::build(inputs);
-    let plan = Plan::new(inputs, &evidence, budget);
     let guard = Guard::new(inputs.real_names);
+    let plan = Plan::new(inputs, &evidence, budget, &guard);
     (0..plan.windows.len()).filter_map(|i| plan.request(i, budget, &guard)).collect()
 }
