@@ -10,7 +10,10 @@
 //! - [`prompt`]: the grounded prompt, the evidence list and the token budget.
 //! - [`claims`]: what the model must return, and the verifier.
 
+pub mod assist;
 pub mod claims;
+pub mod evidence;
+pub mod guard;
 pub mod prompt;
 pub mod provider;
 

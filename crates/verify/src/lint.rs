@@ -86,6 +86,13 @@ fn system_failure(before: &str, phrase: &str) -> bool {
     !words.iter().rev().take(3).any(|w| PERSON_SUBJECTS.contains(&w.as_str()))
 }
 
+/// The first blame phrase in `text` that is about a person rather than a system
+/// ("the engineer failed to", "should have", "is to blame"), quotations included: for
+/// text that must be blameless throughout, such as a model's claims.
+pub fn blame_phrase(text: &str) -> Option<&str> {
+    BLAME.find_iter(text).find(|m| !system_failure(&text[..m.start()], m.as_str())).map(|m| m.as_str())
+}
+
 /// Whether `phrase` appears in `text` starting and ending at word boundaries.
 fn has_phrase(text: &str, phrase: &str) -> bool {
     text.match_indices(phrase).any(|(i, _)| {
@@ -261,6 +268,13 @@ mod tests {
                 (10, "action-owner")
             ]
         );
+    }
+
+    #[test]
+    fn blame_phrase_checks_quotations_too() {
+        assert_eq!(blame_phrase("“the database team is to blame”"), Some("is to blame"));
+        assert_eq!(blame_phrase("Traffic failed to reach the cluster."), None);
+        assert_eq!(blame_phrase("The responder failed to page"), Some("failed to"));
     }
 
     #[test]

@@ -1,0 +1,137 @@
+//! Prompt size against the budget, and the time spent outside the model, for one bundle.
+//!
+//!   cargo run --release -p debrief-llm --example prompt_budget -- BUNDLE [--budget TOKENS]
+//!       [--windows N] [--gold GOLD.json] [--show]
+//!
+//! Drafts the bundle as `debrief draft` does, then times what `--llm` adds before the first
+//! byte goes to a model: ranking the evidence, planning the windows and building (and
+//! scrubbing) every request. With `--gold`, says which gold timeline events have an
+//! evidence line in some request. `--show` prints the first request.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use debrief_llm::evidence::{Evidence, Inputs};
+use debrief_llm::guard::Guard;
+use debrief_llm::prompt::{Budget, Plan, request_tokens};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mut bundle: Option<PathBuf> = None;
+    let mut gold: Option<PathBuf> = None;
+    let mut budget = Budget::default();
+    let mut show = false;
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--budget" => {
+                budget.budget_tokens = args.next().and_then(|v| v.parse().ok()).unwrap_or(budget.budget_tokens)
+            }
+            "--windows" => budget.max_windows = args.next().and_then(|v| v.parse().ok()).unwrap_or(budget.max_windows),
+            "--gold" => gold = args.next().map(PathBuf::from),
+            "--show" => show = true,
+            _ => bundle = Some(PathBuf::from(a)),
+        }
+    }
+    let Some(bundle) = bundle else {
+        eprintln!("usage: prompt_budget BUNDLE [--budget TOKENS] [--windows N] [--gold GOLD.json] [--show]");
+        std::process::exit(2);
+    };
+    let t = Instant::now();
+    let loaded = match debrief_ingest::load(&bundle) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {}: {e}", bundle.display());
+            std::process::exit(1);
+        }
+    };
+    let lines: u64 = loaded.files.iter().map(|f| u64::from(f.line_count())).sum();
+    let drafted = match debrief_draft::draft(&loaded, &debrief_draft::Options::default()) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    let draft_s = t.elapsed().as_secs_f64();
+    let names: Vec<String> = drafted.pseudonyms.iter().map(|(n, _)| n.clone()).collect();
+    let inputs = Inputs {
+        review: &drafted.review,
+        records: &drafted.ingested.records,
+        sources: &drafted.ingested.sources,
+        events: &drafted.events,
+        real_names: &names,
+    };
+
+    let t = Instant::now();
+    let evidence = Evidence::build(&inputs);
+    let t_evidence = t.elapsed();
+    let guard = Guard::new(&names);
+    let plan = Plan::new(&inputs, &evidence, &budget, &guard);
+    let t_plan = t.elapsed();
+    let requests: Vec<_> = (0..plan.windows.len()).filter_map(|i| plan.request(i, &budget, &guard)).collect();
+    let overhead = t.elapsed();
+    let largest = requests.iter().map(request_tokens).max().unwrap_or(0);
+    let bytes: usize = requests.iter().map(|r| r.messages.iter().map(|m| m.content.len()).sum::<usize>()).sum();
+
+    println!("bundle            {}", bundle.display());
+    println!("lines             {lines}");
+    println!("records           {}", plan.records_total);
+    println!("draft             {draft_s:.3} s (the engine, without a model)");
+    println!(
+        "evidence lines    {} ranked ({} tokens in all), {} sent standing for {} records",
+        plan.lines_total,
+        evidence.tokens(),
+        plan.lines_sent,
+        plan.records_covered
+    );
+    println!("requests          {} (+1 merge when more than one)", requests.len());
+    println!("largest request   {largest} tokens (estimated) of a {} budget", budget.budget_tokens);
+    println!("bytes sent        {bytes}");
+    println!(
+        "overhead          {:.1} ms (evidence {:.1} ms, plan {:.1} ms, requests {:.1} ms)",
+        overhead.as_secs_f64() * 1e3,
+        t_evidence.as_secs_f64() * 1e3,
+        (t_plan - t_evidence).as_secs_f64() * 1e3,
+        (overhead - t_plan).as_secs_f64() * 1e3
+    );
+    for n in &plan.notes {
+        println!("note              {n}");
+    }
+
+    if let Some(gold) = gold {
+        let text = std::fs::read_to_string(&gold).unwrap_or_default();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let events = value.get("events").and_then(|e| e.as_array()).cloned().unwrap_or_default();
+        let mut kept = 0;
+        for ev in &events {
+            let lines: Vec<(String, u32)> = ev
+                .get("evidence")
+                .and_then(|e| e.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|e| {
+                    Some((e.get("source")?.as_str()?.to_string(), u32::try_from(e.get("line")?.as_u64()?).ok()?))
+                })
+                .collect();
+            let shown: Vec<&(String, u32)> = lines.iter().filter(|(s, l)| plan.shows(&inputs, s, *l)).collect();
+            if !shown.is_empty() {
+                kept += 1;
+            }
+            println!(
+                "gold {:<5} {} {} — {}/{} evidence lines sent",
+                if shown.is_empty() { "MISS" } else { "kept" },
+                ev.get("time").and_then(|t| t.as_str()).unwrap_or("?"),
+                ev.get("what").and_then(|t| t.as_str()).unwrap_or("").chars().take(70).collect::<String>(),
+                shown.len(),
+                lines.len()
+            );
+        }
+        println!("gold events kept  {kept}/{}", events.len());
+    }
+    if show && let Some(r) = requests.first() {
+        for m in &r.messages {
+            println!("----- {:?}\n{}", m.role, m.content);
+        }
+    }
+}
