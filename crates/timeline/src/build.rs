@@ -11,6 +11,9 @@ const MERGE_WINDOW: SignedDuration = SignedDuration::from_secs(180);
 const RENOTIFY_WINDOW: SignedDuration = SignedDuration::from_mins(30);
 /// How far apart two like error lines may be and still be one burst.
 const BURST_GAP: SignedDuration = SignedDuration::from_secs(900);
+/// How far apart repeats of one routine action (a pod starting, the autoscaler asking
+/// for hosts) may be and still be one ongoing activity.
+const ROUTINE_GAP: SignedDuration = SignedDuration::from_mins(8);
 /// How far apart notable lines of one log may be and still be one row.
 const NOTABLE_GAP: SignedDuration = SignedDuration::from_secs(300);
 
@@ -68,17 +71,18 @@ pub fn build(records: &[Record]) -> Vec<Event> {
     let mut open: HashMap<(u32, Fold), Open> = HashMap::new();
     let mut last_seen: HashMap<usize, Timestamp> = HashMap::new();
 
-    for (i, r) in records.iter().enumerate() {
-        if !on_timeline(r) {
-            continue;
-        }
+    // In time order, so a log written newest first still folds from its first line.
+    let mut order: Vec<usize> = (0..records.len()).filter(|&i| on_timeline(&records[i])).collect();
+    order.sort_by_key(|&i| (records[i].when.utc.is_none(), records[i].when.utc));
+    for i in order {
+        let r = &records[i];
         let rule = r.attr("rule");
         let fold = if r.kind == Kind::Signal && r.attr("level").is_some() {
             Some((Fold::Like, shape(&r.text), BURST_GAP))
         } else if rule == Some("log-action") {
             // A routine line that repeats (a pod starting, a job starting) folds with its
             // like, not with whatever else the log said in between.
-            Some((Fold::Like, shape(&r.text), NOTABLE_GAP))
+            Some((Fold::Like, shape(&r.text), ROUTINE_GAP))
         } else if rule.is_some_and(|x| x.starts_with("log-")) || r.attr("shell").is_some() {
             // Consecutive notable lines of one log (a deploy's steps) or commands of one
             // shell session make one row.

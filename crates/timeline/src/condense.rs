@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use debrief_model::{Event, Kind, Record, When};
+use debrief_model::{Event, Kind, Precision, Record, When};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::build::{shape, similar};
@@ -36,7 +36,15 @@ impl Row {
 }
 
 /// A run of rows of one kind folds while each is this close to the run's first row.
-const RUN_SPAN: SignedDuration = SignedDuration::from_secs(90);
+const RUN_SPAN: SignedDuration = SignedDuration::from_secs(120);
+/// Alerts clearing (or sources declaring the incident resolved) this close to the first of
+/// a run are one happening.
+const CLEAR_SPAN: SignedDuration = SignedDuration::from_mins(5);
+/// A note written from memory (minute precision) this close to an exactly timed row tells
+/// the same happening.
+const NOTE_SPAN: SignedDuration = SignedDuration::from_secs(60);
+/// An acknowledgement this soon after its page joins the page's row.
+const ACK_SPAN: SignedDuration = SignedDuration::from_mins(5);
 /// Error lines of one log starting this close together are one onset.
 const ONSET_SPAN: SignedDuration = SignedDuration::from_secs(60);
 /// A bot's chat post this soon after another source's row repeats it.
@@ -74,21 +82,56 @@ pub fn condense(events: &[Event], records: &[Record], pinned: &[usize]) -> Vec<R
         }
     }
 
+    let notes = attach_notes(events, &drop, &is_pinned);
     let mut rows: Vec<Row> = Vec::new();
     for (i, e) in events.iter().enumerate() {
-        if drop[i] {
+        if drop[i] || notes.iter().any(|&(n, _)| n == i) {
             continue;
         }
         let target = if is_pinned(e) { None } else { fold_target(&rows, e, records) };
-        match target {
-            Some(j) => rows[j].parts.push(e.clone()),
-            None => rows.push(Row::new(e)),
+        let j = match target {
+            Some(j) => {
+                rows[j].parts.push(e.clone());
+                j
+            }
+            None => {
+                rows.push(Row::new(e));
+                rows.len() - 1
+            }
+        };
+        for &(n, _) in notes.iter().filter(|&&(_, into)| into == i) {
+            rows[j].parts.push(events[n].clone());
         }
     }
     for row in &mut rows {
         describe(row, records);
     }
     rows
+}
+
+/// Notes written from memory (minute or inferred precision) that land within a minute of
+/// an exactly timed event, whatever its kind: (note, event) pairs. The exact time leads.
+fn attach_notes(events: &[Event], drop: &[bool], is_pinned: &impl Fn(&Event) -> bool) -> Vec<(usize, usize)> {
+    let exact: Vec<(usize, Timestamp)> = events
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| !drop[*i] && e.when.precision == Precision::Exact)
+        .filter_map(|(i, e)| Some((i, e.when.utc?)))
+        .collect();
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        let (Some(t), true) = (e.when.utc, matches!(e.when.precision, Precision::Minute | Precision::Inferred)) else {
+            continue;
+        };
+        if drop[i] || is_pinned(e) {
+            continue;
+        }
+        let nearest = exact.iter().map(|&(j, u)| (u.duration_since(t).abs(), j)).filter(|&(d, _)| d <= NOTE_SPAN).min();
+        if let Some((_, j)) = nearest {
+            out.push((i, j));
+        }
+    }
+    out
 }
 
 /// The row an event folds into, if any: the latest row it repeats or continues.
@@ -107,7 +150,7 @@ fn fold_target(rows: &[Row], e: &Event, records: &[Record]) -> Option<usize> {
         let h = head(row);
         let same_source = h.span.source == r.span.source;
         // Notes written from memory, several lines at one minute.
-        if same_source && row.when.utc == e.when.utc && e.when.precision != debrief_model::Precision::Exact {
+        if same_source && row.when.utc == e.when.utc && e.when.precision != Precision::Exact {
             return Some(j);
         }
         // A bot repeating in chat what a system of record said.
@@ -124,6 +167,14 @@ fn fold_target(rows: &[Row], e: &Event, records: &[Record]) -> Option<usize> {
         {
             return Some(j);
         }
+        // An acknowledgement joins the row of the page it acknowledges.
+        if e.kind == Kind::Acknowledge
+            && gap <= ACK_SPAN
+            && r.attr("incident").is_some()
+            && row.records().any(|k| records[k].attr("incident") == r.attr("incident"))
+        {
+            return Some(j);
+        }
         if row.kind != e.kind {
             continue;
         }
@@ -134,8 +185,10 @@ fn fold_target(rows: &[Row], e: &Event, records: &[Record]) -> Option<usize> {
             }
             continue;
         }
-        // A run of one kind within a minute or two: a page storm, a chat exchange.
-        if d <= RUN_SPAN && !(is_metric(r) ^ is_metric(h)) {
+        // A run of one kind within a minute or two: a page storm, a chat exchange; alerts
+        // clearing one after another as the system recovers.
+        let span = if matches!(e.kind, Kind::AlertResolved | Kind::Resolution) { CLEAR_SPAN } else { RUN_SPAN };
+        if d <= span && !(e.kind == Kind::Signal && is_metric(r) != is_metric(h)) {
             return Some(j);
         }
     }
@@ -266,7 +319,7 @@ fn blips(events: &[Event], records: &[Record], drop: &mut [bool]) {
 
 #[cfg(test)]
 mod tests {
-    use debrief_model::{Actor, Precision, Span};
+    use debrief_model::{Actor, Span};
 
     use super::*;
     use crate::build;
