@@ -187,6 +187,7 @@ fn facts(bundle: &Bundle, ingested: &Ingested) -> Facts {
             .filter_map(|(k, v)| debrief_ingest::time::parse_instant(v).map(|t| (k.clone(), t)))
             .collect(),
         words,
+        sources: ingested.sources.iter().map(|s| s.path.clone()).collect(),
     }
 }
 
@@ -206,9 +207,9 @@ fn window(a: &Analysis, events: &[Event]) -> (Option<Timestamp>, Option<Timestam
         return (None, None);
     }
     let earliest_change = a
-        .factors
+        .changes
         .iter()
-        .flat_map(|(_, i)| i.records.iter())
+        .flat_map(|c| c.iter())
         .filter_map(|&r| events.iter().find(|e| e.records.contains(&r)).and_then(|e| e.when.utc))
         .min();
     let start = times.iter().copied().chain(earliest_change).min().map(|t| t - SignedDuration::from_mins(30));
