@@ -24,7 +24,7 @@ fn alert_of(records: &[Record], idx: &[usize]) -> Option<String> {
 
 /// What a signal is called: its series, its alert, or its own words.
 fn signal_name(r: &Record) -> String {
-    r.attr("series").or(r.attr("alert")).map_or_else(|| quoted(r), |s| s.to_string())
+    r.attr("series").or(r.attr("alert")).map_or_else(|| quoted(r), ToString::to_string)
 }
 
 pub(crate) fn actions(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments, facts: &Facts) {
@@ -110,7 +110,7 @@ pub(crate) fn actions(a: &mut Analysis, records: &[Record], events: &[Event], m:
     if a.hypotheses.len() >= 2 {
         let alert = m.detected.as_ref().and_then(|d| alert_of(records, &d.records));
         let for_what = alert.map_or_else(|| "this failure".to_string(), |x| format!("alert {x}"));
-        let hyps: Vec<String> = a.hypotheses.iter().take(3).map(|h| h.text.clone()).collect();
+        let hyps: Vec<String> = a.hypotheses.iter().take(3).map(|h| short(&h.text, 90)).collect();
         a.actions.push((
             ActionCategory::Runbooks,
             Item::new(
@@ -127,7 +127,7 @@ pub(crate) fn actions(a: &mut Analysis, records: &[Record], events: &[Event], m:
         events.iter().filter(|e| e.kind == Kind::Signal && e.records.len() >= 5).max_by_key(|e| e.records.len())
     {
         let r = &records[e.records[0]];
-        let on = service(&e.records).map_or_else(|| "The service".to_string(), |s| s);
+        let on = service(&e.records).unwrap_or_else(|| "The service".to_string());
         a.actions.push((
             ActionCategory::SystemDesign,
             Item::new(
@@ -153,6 +153,21 @@ pub(crate) fn actions(a: &mut Analysis, records: &[Record], events: &[Event], m:
         ));
     }
     break_glass(a, records);
+}
+
+/// A statement cut to `max` characters at a word, closing an opened quotation.
+fn short(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a).trim_end();
+    let cut = match (cut.rfind('‹'), cut.rfind('›')) {
+        (Some(o), c) if c.is_none_or(|c| c < o) => &cut[..o],
+        _ => cut,
+    };
+    let open = cut.matches('“').count() > cut.matches('”').count();
+    format!("{}…{}", cut.trim_end(), if open { "”" } else { "" })
 }
 
 fn events_records(events: &[Event], heads: &[usize]) -> Vec<usize> {

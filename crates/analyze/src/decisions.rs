@@ -78,12 +78,15 @@ pub(crate) fn decisions(records: &[Record], window: &Window) -> Vec<Item> {
     groups
         .into_iter()
         .filter_map(|g| {
-            let lead = g.iter().max_by_key(|c| (c.2, std::cmp::Reverse(c.0)))?;
+            // The plainest statement leads; an exactly timed message before a note.
+            let exact = |i: usize| records[i].when.precision == debrief_model::Precision::Exact;
+            let lead = g.iter().max_by_key(|c| (c.2, exact(c.1), std::cmp::Reverse(c.0)))?;
             let r = &records[lead.1];
             let who = role(r).map(|w| format!(" ({w})")).unwrap_or_default();
             let mut text = format!("{}{who}: {}", hhmm(lead.0), quoted(r));
             if let Some(next) = g.iter().find(|c| c.1 != lead.1 && c.0 >= lead.0 && c.2 >= 1) {
-                text.push_str(&format!("; then {}", quoted(&records[next.1])));
+                text.push_str("; then ");
+                text.push_str(&quoted(&records[next.1]));
             }
             let mut recs: Vec<usize> = vec![lead.1];
             recs.extend(g.iter().map(|c| c.1).filter(|&i| i != lead.1));

@@ -8,7 +8,7 @@ use debrief_model::{ActionCategory, Confidence, Kind, Record};
 use jiff::Timestamp;
 
 use crate::sections::{Analysis, Ask, FactorGroup, Item, Window, hhmm, quoted};
-use crate::text::{find_word, has_any};
+use crate::text::has_any;
 
 /// Phrases of a gap: something that did not exist, did not work, or came late.
 const GAP: &[&str] = &[
@@ -213,7 +213,7 @@ pub(crate) fn unsettled(a: &mut Analysis, records: &[Record], window: &Window) {
         }
         let first = r.text.lines().next().unwrap_or("");
         let lower = first.to_ascii_lowercase();
-        if first.contains('?') && UNSETTLED.iter().any(|u| find_word(&lower, u).is_some()) {
+        if first.contains('?') && UNSETTLED.iter().any(|u| word_match(&lower, u)) {
             a.questions.push(Ask::new(
                 format!("Left open at {}: {}", hhmm(t), quoted(r)),
                 "the data the responders meant to check",
@@ -328,9 +328,12 @@ pub(crate) fn status_page(a: &mut Analysis, records: &[Record], detected: Option
     }
     if posts.is_empty()
         && let Some((i, r)) = records.iter().enumerate().find(|(_, r)| {
-            r.when.utc.is_some_and(|t| window.holds(t))
-                && r.actor.as_ref().is_none_or(|a| !a.bot)
-                && r.text.to_ascii_lowercase().contains("status page")
+            r.when.utc.is_some_and(|t| window.holds(t)) && r.actor.as_ref().is_none_or(|a| !a.bot) && {
+                let l = r.text.to_ascii_lowercase();
+                l.contains("status page")
+                    && has_any(&l, &["post", "update", "up yet", "draft", "go up", "went up", "publish"])
+                    && !has_any(&l, &["says", "shows", "their status"])
+            }
         })
     {
         a.questions.push(Ask::new(

@@ -248,29 +248,38 @@ pub(crate) struct Diff {
     pub(crate) records: Vec<usize>,
 }
 
-/// The settings a deploy log's configuration diff moved, paired by key.
+/// The settings a deploy log's configuration diff moved: each added line (`+ KEY: new`)
+/// paired with the removed line of the same key just above it (`- KEY: old`, which a log
+/// reader may have kept without its sign).
 pub(crate) fn config_diffs(records: &[Record], idx: &[usize]) -> Vec<Diff> {
-    let line = |i: usize| -> Option<(char, String, String)> {
-        let r = &records[i];
-        if r.attr("rule") != Some("log-config-diff") {
-            return None;
-        }
-        let t = r.text.trim();
-        let sign = t.chars().next()?;
-        let (k, v) = t[1..].trim().split_once(':')?;
-        Some((sign, k.trim().to_string(), v.trim().trim_matches('"').to_string()))
+    let split = |text: &str| -> Option<(String, String)> {
+        let t = text.trim().trim_start_matches(['-', '+']).trim();
+        let (k, v) = t.split_once(':')?;
+        let k = k.trim();
+        (!k.is_empty() && !k.contains(' ')).then(|| (k.to_string(), v.trim().trim_matches('"').to_string()))
     };
     let mut out: Vec<Diff> = Vec::new();
-    for &i in idx {
-        let Some(('-', key, old)) = line(i) else { continue };
-        let Some((j, new)) = idx.iter().find_map(|&j| match line(j) {
-            Some(('+', k, v)) if k == key && records[j].span.source == records[i].span.source => Some((j, v)),
-            _ => None,
-        }) else {
+    for &j in idx {
+        let added = &records[j];
+        if added.attr("rule") != Some("log-config-diff") || !added.text.trim_start().starts_with('+') {
             continue;
-        };
+        }
+        let Some((key, new)) = split(&added.text) else { continue };
+        let removed = records.iter().enumerate().find_map(|(i, r)| {
+            let near = r.span.source == added.span.source
+                && r.span.line < added.span.line
+                && r.span.line + 3 >= added.span.line
+                && !r.text.trim_start().starts_with('+');
+            match split(&r.text) {
+                Some((k, old)) if near && k == key => Some((i, old)),
+                _ => None,
+            }
+        });
+        let Some((i, old)) = removed else { continue };
+        // A long value (an image reference) by its last path segment.
+        let tail = |v: &str| if v.len() > 30 { v.rsplit('/').next().unwrap_or(v).to_string() } else { v.to_string() };
         if old != new && !out.iter().any(|d| d.key == key) {
-            out.push(Diff { text: format!("{key} {old} → {new}"), key, records: vec![i, j] });
+            out.push(Diff { text: format!("{key} {} → {}", tail(&old), tail(&new)), key, records: vec![i, j] });
         }
     }
     out
@@ -783,4 +792,30 @@ fn rollback_delay(a: &mut Analysis, records: &[Record], events: &[Event], m: &Mo
     );
     a.factors.push((FactorGroup::Process, item.clone()));
     a.went_poorly.push(item);
+}
+
+#[cfg(test)]
+mod tests {
+    use debrief_model::{Span, When};
+
+    use super::*;
+
+    #[test]
+    fn a_config_diff_pairs_the_added_line_with_the_removed_one_above_it() {
+        let t = When::exact("2024-10-08T14:37:07Z".parse().unwrap());
+        let line = |n: u32, kind: Kind, text: &str| Record::new(Span::line(3, n), t.clone(), kind, text);
+        let records = vec![
+            line(51, Kind::Log, "DB_POOL_CONNECTION_TIMEOUT_MS: \"3000\""),
+            // The log reader kept the removed line without its sign.
+            line(52, Kind::Log, "DB_POOL_MAXIMUM_POOL_SIZE: \"40\""),
+            line(53, Kind::Change, "+   DB_POOL_MAXIMUM_POOL_SIZE: \"16\"").with_attr("rule", "log-config-diff"),
+            line(54, Kind::Log, "DB_POOL_MINIMUM_IDLE: \"8\""),
+            line(57, Kind::Log, "-   PAYNETIC_READ_TIMEOUT_MS: \"3000\""),
+            line(58, Kind::Change, "+   PAYNETIC_READ_TIMEOUT_MS: \"15000\"").with_attr("rule", "log-config-diff"),
+        ];
+        let diffs = config_diffs(&records, &[2, 5]);
+        let texts: Vec<&str> = diffs.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(texts, ["DB_POOL_MAXIMUM_POOL_SIZE 40 → 16", "PAYNETIC_READ_TIMEOUT_MS 3000 → 15000"]);
+        assert_eq!(diffs[0].records, [1, 2]);
+    }
 }
