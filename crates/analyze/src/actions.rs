@@ -69,7 +69,7 @@ pub(crate) fn actions(a: &mut Analysis, records: &[Record], events: &[Event], m:
         let version = c.attr("version").map(|v| format!(" {v}")).unwrap_or_default();
         let diffs = config_diffs(records, &events_records(events, &change));
         let (what, detail) = if diffs.is_empty() {
-            ("deploys", format!("the change{version} at {}", c.when.utc.map(hhmm).unwrap_or_default()))
+            ("deploys", format!("the change{version} at {} ({})", c.when.utc.map(hhmm).unwrap_or_default(), quoted(c)))
         } else {
             (
                 "config changes",
@@ -123,11 +123,13 @@ pub(crate) fn actions(a: &mut Analysis, records: &[Record], events: &[Event], m:
             ),
         ));
     }
-    if let Some(e) =
-        events.iter().filter(|e| e.kind == Kind::Signal && e.records.len() >= 5).max_by_key(|e| e.records.len())
+    if let Some(e) = events
+        .iter()
+        .filter(|e| e.kind == Kind::Signal && e.records.len() >= 5 && records[e.records[0]].attr("level").is_some())
+        .max_by_key(|e| e.records.len())
     {
         let r = &records[e.records[0]];
-        let on = service(&e.records).unwrap_or_else(|| "The service".to_string());
+        let on = service(&e.records[..1]).unwrap_or_else(|| "The service".to_string());
         a.actions.push((
             ActionCategory::SystemDesign,
             Item::new(

@@ -17,10 +17,10 @@ const EXPLICIT: &[&str] = &[
 /// Courses of action a responder announces.
 const ACTIONS: &[&str] = &[
     "rolling back", "roll back", "rollback", "revert", "scale out", "scale up", "scale in", "scaling", "pinning",
-    "pinned", "silenc", "mute", "muted", "disable", "turning off", "turn off", "switch off", "switched off",
-    "shed load", "escalat", "moving to sev", "declar", "all hands", "bypass", "break-glass", "break glass", "by hand",
-    "manual", "global kill", "kill ", "restart", "recreat", "failover", "fail over", "failing over", "rename",
-    "re-issue", "reissue", "keeping ", "keep the", "aws case", "support case", "opened a case",
+    "silenc", "mute", "muted", "disable", "turning off", "turn off", "switch off", "switched off", "shed load",
+    "escalat", "moving to sev", "declar", "all hands", "bypass", "break-glass", "break glass", "by hand", "manual",
+    "global kill", "kill ", "restart", "recreat", "failover", "fail over", "failing over", "rename", "re-issue",
+    "reissue", "keeping ", "keep the", "aws case", "support case", "opened a case",
 ];
 
 /// Words of an outcome or report rather than a choice.

@@ -695,11 +695,24 @@ fn went_well_and_poorly(a: &mut Analysis, records: &[Record], events: &[Event], 
         let item = Item::new(format!("Time to mitigate: {mins} min after impact began."), recs, Confidence::Likely);
         if mins <= 30 { a.went_well.push(item) } else { a.went_poorly.push(item) }
     }
+    // The first escalation to another team or level (a person escalating or paging, or the
+    // pager escalating) after the acknowledgement, when it came late.
+    let to_others = |e: &&Event| {
+        let r = &records[e.records[0]];
+        let own_words = role(r).is_some() && r.summary.is_none() || r.attr("incident").is_some();
+        own_words
+            && crate::text::has_any(
+                &r.text.to_ascii_lowercase(),
+                &["escalat", "level 2", "paging", "page the", "looping in", "pulling in"],
+            )
+    };
     if let Some(k) = &m.acknowledged
-        && let Some(e) = events.iter().find(|e| {
-            e.kind == Kind::Escalation && e.when.utc.is_some_and(|t| t > k.time + SignedDuration::from_mins(15))
-        })
+        && let Some(e) = events
+            .iter()
+            .filter(|e| e.kind == Kind::Escalation && e.when.utc.is_some_and(|t| t > k.time))
+            .find(to_others)
         && let Some(t) = e.when.utc
+        && t > k.time + SignedDuration::from_mins(15)
     {
         let item = Item::new(
             format!(
