@@ -18,9 +18,13 @@
 //! assert!(a.moments.resolved.is_none());
 //! ```
 
+mod actions;
+mod decisions;
+mod gaps;
 mod moments;
 mod relate;
 mod sections;
+mod text;
 
 pub use moments::{Moment, Moments, find_moments};
 pub use relate::Vocabulary;
@@ -35,4 +39,6 @@ pub struct Facts {
     pub moments: Vec<(String, jiff::Timestamp)>,
     /// Channel names, incident ids and other words that name the incident.
     pub words: Vec<String>,
+    /// The bundle's source paths, indexed like the records' spans.
+    pub sources: Vec<String>,
 }

@@ -15,7 +15,7 @@ pub struct Item {
 }
 
 impl Item {
-    fn new(text: impl Into<String>, records: Vec<usize>, confidence: Confidence) -> Self {
+    pub(crate) fn new(text: impl Into<String>, records: Vec<usize>, confidence: Confidence) -> Self {
         Self { text: text.into(), records, confidence }
     }
 }
@@ -29,7 +29,7 @@ pub struct Ask {
 }
 
 impl Ask {
-    fn new(question: impl Into<String>, evidence_needed: impl Into<String>, records: Vec<usize>) -> Self {
+    pub(crate) fn new(question: impl Into<String>, evidence_needed: impl Into<String>, records: Vec<usize>) -> Self {
         Self { question: question.into(), evidence_needed: evidence_needed.into(), records }
     }
 }
@@ -82,15 +82,15 @@ pub struct Analysis {
     pub changes: Vec<Vec<usize>>,
 }
 
-fn minutes(d: SignedDuration) -> i64 {
+pub(crate) fn minutes(d: SignedDuration) -> i64 {
     d.as_secs() / 60
 }
 
-fn hhmm(t: Timestamp) -> String {
+pub(crate) fn hhmm(t: Timestamp) -> String {
     t.strftime("%H:%M UTC").to_string()
 }
 
-fn role(r: &Record) -> Option<&str> {
+pub(crate) fn role(r: &Record) -> Option<&str> {
     r.actor.as_ref().filter(|a| !a.bot).map(|a| a.name.as_str())
 }
 
@@ -100,12 +100,12 @@ fn text_of(records: &[Record], e: &Event) -> String {
     quoted(&records[e.records[0]])
 }
 
-fn quoted(r: &Record) -> String {
+pub(crate) fn quoted(r: &Record) -> String {
     let text = debrief_timeline::display_text(r);
     if r.summary.is_some() { text } else { format!("“{text}”") }
 }
 
-fn first_of(m: &Moment) -> Vec<usize> {
+pub(crate) fn first_of(m: &Moment) -> Vec<usize> {
     m.records.iter().copied().take(1).collect()
 }
 
@@ -115,14 +115,19 @@ fn is_metric(r: &Record) -> bool {
 
 /// The span of the incident the sections speak of: a day before the first engagement to
 /// a few hours after the resolution.
-struct Window {
-    start: Option<Timestamp>,
-    end: Option<Timestamp>,
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Window {
+    pub(crate) start: Option<Timestamp>,
+    pub(crate) end: Option<Timestamp>,
 }
 
 impl Window {
     fn contains(&self, e: &Event) -> bool {
-        e.when.utc.is_some_and(|t| self.start.is_none_or(|s| t >= s) && self.end.is_none_or(|x| t <= x))
+        e.when.utc.is_some_and(|t| self.holds(t))
+    }
+
+    pub(crate) fn holds(&self, t: Timestamp) -> bool {
+        self.start.is_none_or(|s| t >= s) && self.end.is_none_or(|x| t <= x)
     }
 }
 
@@ -141,23 +146,16 @@ pub fn analyze(records: &[Record], events: &[Event], facts: &Facts) -> Analysis 
     impact(&mut a, records, events, &m, &window);
     detection(&mut a, records, events, &m);
 
-    for e in events.iter().filter(|e| window.contains(e)) {
+    a.decisions = crate::decisions::decisions(records, &window);
+    for e in events.iter().filter(|e| window.contains(e) && e.kind == Kind::Hypothesis) {
         let r = &records[e.records[0]];
         let who = role(r).map(|w| format!(" ({w})")).unwrap_or_default();
         let at = e.when.utc.map(hhmm).unwrap_or_default();
-        match e.kind {
-            Kind::Decision => a.decisions.push(Item::new(
-                format!("{at}{who}: {}", text_of(records, e)),
-                e.records.clone(),
-                Confidence::Likely,
-            )),
-            Kind::Hypothesis => a.hypotheses.push(Item::new(
-                format!("{at}{who}: {}", text_of(records, e)),
-                e.records.clone(),
-                Confidence::Unverified,
-            )),
-            _ => {}
-        }
+        a.hypotheses.push(Item::new(
+            format!("{at}{who}: {}", text_of(records, e)),
+            e.records.clone(),
+            Confidence::Unverified,
+        ));
     }
     if !a.hypotheses.is_empty() {
         a.questions.push(Ask::new(
@@ -170,11 +168,22 @@ pub fn analyze(records: &[Record], events: &[Event], facts: &Facts) -> Analysis 
         ));
     }
 
-    silenced_alerts(&mut a, records, events, &window);
-    went_well_and_poorly(&mut a, events, &m);
-    actions(&mut a, records, events, &m);
+    alerts(&mut a, records, events, &m, &window);
+    daily_patterns(&mut a, records, events, &window);
+    observability(&mut a, records, &window);
+    went_well_and_poorly(&mut a, records, events, &m);
+    crate::gaps::status_page(&mut a, records, m.detected.as_ref().map(|d| d.time), &window);
+    crate::gaps::stated_gaps(&mut a, records, &window);
+    crate::gaps::follow_ups(&mut a, records);
+    crate::actions::actions(&mut a, records, events, &m, facts);
+    crate::actions::secrets_in_chat(&mut a, records, &window);
+    crate::gaps::charges(&mut a, records, &window);
     unknown_moments(&mut a, &m);
-    raised_in_notes(&mut a, records);
+    crate::gaps::unsettled(&mut a, records, &window);
+    crate::gaps::unconfirmed(&mut a, records, &window);
+    let start = a.changes.first().and_then(|c| records[c[0]].when.utc).or(m.impact_start.as_ref().map(|x| x.time));
+    crate::gaps::coverage(&mut a, records, &facts.sources, start);
+    crate::actions::keep_specific(&mut a, records, facts);
     a
 }
 
@@ -231,6 +240,51 @@ fn from_change_system(r: &Record) -> bool {
     r.attr("rule").is_none_or(|rule| rule.starts_with("log-"))
 }
 
+/// One setting a change moved: `DB_POOL_MAXIMUM_POOL_SIZE "40" → "16"`.
+pub(crate) struct Diff {
+    pub(crate) key: String,
+    pub(crate) text: String,
+    /// The removed and the added line.
+    pub(crate) records: Vec<usize>,
+}
+
+/// The settings a deploy log's configuration diff moved: each added line (`+ KEY: new`)
+/// paired with the removed line of the same key just above it (`- KEY: old`, which a log
+/// reader may have kept without its sign).
+pub(crate) fn config_diffs(records: &[Record], idx: &[usize]) -> Vec<Diff> {
+    let split = |text: &str| -> Option<(String, String)> {
+        let t = text.trim().trim_start_matches(['-', '+']).trim();
+        let (k, v) = t.split_once(':')?;
+        let k = k.trim();
+        (!k.is_empty() && !k.contains(' ')).then(|| (k.to_string(), v.trim().trim_matches('"').to_string()))
+    };
+    let mut out: Vec<Diff> = Vec::new();
+    for &j in idx {
+        let added = &records[j];
+        if added.attr("rule") != Some("log-config-diff") || !added.text.trim_start().starts_with('+') {
+            continue;
+        }
+        let Some((key, new)) = split(&added.text) else { continue };
+        let removed = records.iter().enumerate().find_map(|(i, r)| {
+            let near = r.span.source == added.span.source
+                && r.span.line < added.span.line
+                && r.span.line + 3 >= added.span.line
+                && !r.text.trim_start().starts_with('+');
+            match split(&r.text) {
+                Some((k, old)) if near && k == key => Some((i, old)),
+                _ => None,
+            }
+        });
+        let Some((i, old)) = removed else { continue };
+        // A long value (an image reference) by its last path segment.
+        let tail = |v: &str| if v.len() > 30 { v.rsplit('/').next().unwrap_or(v).to_string() } else { v.to_string() };
+        if old != new && !out.iter().any(|d| d.key == key) {
+            out.push(Diff { text: format!("{key} {} → {}", tail(&old), tail(&new)), key, records: vec![i, j] });
+        }
+    }
+    out
+}
+
 /// Changes before impact, nearest first, grouped when they are steps of one rollout:
 /// correlation, not cause.
 fn changes(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments) {
@@ -266,8 +320,17 @@ fn changes(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments) 
         let earliest = g.last().and_then(|e| e.when.utc).unwrap_or(anchor);
         let mins = minutes(anchor.duration_since(earliest));
         let steps: Vec<String> = g.iter().rev().take(4).map(|e| text_of(records, e)).collect();
-        let recs: Vec<usize> = g.iter().rev().map(|e| e.records[0]).collect();
-        let what = steps.join("; ");
+        let mut recs: Vec<usize> = g.iter().rev().map(|e| e.records[0]).collect();
+        let all: Vec<usize> = g.iter().rev().flat_map(|e| e.records.iter().copied()).collect();
+        let diffs = config_diffs(records, &all);
+        let mut what = steps.join("; ");
+        if !diffs.is_empty() {
+            what =
+                format!("{what}; it changed {}", diffs.iter().map(|d| d.text.as_str()).collect::<Vec<_>>().join(", "));
+            recs.extend(
+                diffs.iter().flat_map(|d| d.records.iter().copied()).filter(|i| !recs.contains(i)).collect::<Vec<_>>(),
+            );
+        }
         a.factors.push((
             FactorGroup::Technical,
             Item::new(
@@ -422,36 +485,200 @@ fn detection(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments
     }
 }
 
-/// Alerts silenced or muted while the incident ran.
-fn silenced_alerts(a: &mut Analysis, records: &[Record], events: &[Event], window: &Window) {
-    for e in events.iter().filter(|e| window.contains(e)) {
-        let r = &records[e.records[0]];
-        let lower = r.text.to_ascii_lowercase();
-        if !(lower.contains("silenced") || lower.contains("muted") || lower.contains("silence ")) {
+/// The alerts' own story: alerts that flapped, alerts silenced while the incident ran, and
+/// alerts that fired before the page but paged no one.
+fn alerts(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments, window: &Window) {
+    // Flapping alerts (the timeline folded them into one row that counts firings).
+    let mut flapping: Vec<(String, &Event)> = Vec::new();
+    for e in events.iter().filter(|e| window.contains(e) && e.text.contains(" flapping: fired ")) {
+        if let Some(name) = records[e.records[0]].attr("alert") {
+            flapping.push((name.to_string(), e));
+        }
+    }
+    // Silences and mutes stated in chat or notes.
+    let mut silenced: Vec<(usize, Timestamp)> = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        let Some(t) = r.when.utc else { continue };
+        if !window.holds(t) || r.attr("section").is_some() || r.summary.is_some() {
             continue;
         }
-        let at = e.when.utc.map(hhmm).unwrap_or_default();
+        let lower = r.text.to_ascii_lowercase();
+        if crate::text::has_any(&lower, &["silenced", "muted", "silence ", "silencing", "muting", "mute "]) {
+            silenced.push((i, t));
+        }
+    }
+    for (name, e) in &flapping {
+        let times = e.text.split(" flapping: ").nth(1).unwrap_or("").to_string();
+        let silence =
+            silenced.iter().find(|(i, _)| records[*i].text.to_ascii_lowercase().contains(&name.to_ascii_lowercase()));
+        let mut recs = vec![e.records[0]];
+        let text = match silence {
+            Some(&(i, t)) => {
+                recs.push(i);
+                format!(
+                    "Alert {name} flapped ({times}) and was silenced at {} while the incident ran: {}",
+                    hhmm(t),
+                    quoted(&records[i])
+                )
+            }
+            None => format!(
+                "Alert {name} flapped ({times}): an alert that fires and clears again and again teaches responders to ignore it."
+            ),
+        };
+        a.factors.push((FactorGroup::ToolingAndObservability, Item::new(text, recs.clone(), Confidence::Likely)));
+        let fix = match silence {
+            Some(&(_, t)) => format!(
+                "Fix alert {name} instead of silencing it: it flapped ({times}) and was silenced at {} during the incident; give it a threshold and `for` duration that hold through a rollout",
+                hhmm(t)
+            ),
+            None => format!(
+                "Fix alert {name} so it stops flapping ({times}): a threshold and `for` duration that hold through normal rollouts"
+            ),
+        };
+        a.actions.push((ActionCategory::Monitoring, Item::new(fix, recs, Confidence::Likely)));
+    }
+    if let Some(&(i, t)) = silenced.first()
+        && !flapping.iter().any(|(name, _)| records[i].text.to_ascii_lowercase().contains(&name.to_ascii_lowercase()))
+    {
         a.factors.push((
             FactorGroup::ToolingAndObservability,
             Item::new(
-                format!("An alert was silenced during the incident ({at}): {}", text_of(records, e)),
-                e.records.clone(),
+                format!("An alert was silenced during the incident ({}): {}", hhmm(t), quoted(&records[i])),
+                vec![i],
+                Confidence::Likely,
+            ),
+        ));
+        a.actions.push((
+            ActionCategory::IncidentProcess,
+            Item::new(
+                format!(
+                    "Review every silence created during an incident before it is closed (one was set at {}: {})",
+                    hhmm(t),
+                    quoted(&records[i])
+                ),
+                vec![i],
+                Confidence::Likely,
+            ),
+        ));
+    }
+    // Alerts that fired before the first page and paged no one.
+    let Some(page) = events
+        .iter()
+        .filter(|e| e.kind == Kind::Page || e.records.iter().any(|&i| records[i].kind == Kind::Page))
+        .filter_map(|e| e.when.utc)
+        .find(|&t| window.holds(t))
+    else {
+        return;
+    };
+    let since = m.impact_start.as_ref().or(m.first_signal.as_ref()).map(|x| x.time);
+    for e in events.iter().filter(|e| e.kind == Kind::Alert) {
+        let Some(t) = e.when.utc else { continue };
+        let r = &records[e.records[0]];
+        let paged = e.records.iter().any(|&i| records[i].kind == Kind::Page)
+            || r.attr("receiver").is_some_and(|x| {
+                let x = x.to_ascii_lowercase();
+                x.contains("pager") || x.contains("opsgenie") || x.contains("pd")
+            });
+        if paged || t >= page || since.is_none_or(|s| t < s) || e.text.contains(" flapping: ") {
+            continue;
+        }
+        let Some(name) = r.attr("alert") else { continue };
+        let routed = r.attr("receiver").map(|x| format!(", routed to {x}")).unwrap_or_default();
+        a.factors.push((
+            FactorGroup::ToolingAndObservability,
+            Item::new(
+                format!(
+                    "Alert {name} fired at {}{routed}, {} min before the first page, and paged no one.",
+                    hhmm(t),
+                    minutes(page.duration_since(t))
+                ),
+                vec![e.records[0]],
                 Confidence::Likely,
             ),
         ));
         a.actions.push((
             ActionCategory::Monitoring,
             Item::new(
-                format!("Review the alert silenced at {at}: make it precise enough that responders keep it on during an incident, instead of muting it"),
-                e.records.clone(),
+                format!("Page on {name} (or on the user-facing signal behind it): it fired at {}{routed}, {} min before anyone was paged", hhmm(t), minutes(page.duration_since(t))),
+                vec![e.records[0]],
                 Confidence::Likely,
             ),
         ));
-        break;
     }
 }
 
-fn went_well_and_poorly(a: &mut Analysis, events: &[Event], m: &Moments) {
+/// A metric that rose during the incident and rises at the same time every day: a
+/// coincidence responders can be misled by, not evidence of cause.
+fn daily_patterns(a: &mut Analysis, records: &[Record], events: &[Event], window: &Window) {
+    let tod = |t: Timestamp| (t.as_second().rem_euclid(86_400)) / 60;
+    for e in events.iter().filter(|e| window.contains(e) && e.kind == Kind::Signal) {
+        let r = &records[e.records[0]];
+        let (Some(series), Some(t)) = (r.attr("series"), e.when.utc) else { continue };
+        let earlier: Vec<usize> = events
+            .iter()
+            .filter(|o| o.kind == Kind::Signal && o.when.utc.is_some_and(|u| u < t - SignedDuration::from_hours(12)))
+            .filter(|o| records[o.records[0]].attr("series") == Some(series))
+            .filter(|o| o.when.utc.is_some_and(|u| (tod(u) - tod(t)).abs() <= 30))
+            .map(|o| o.records[0])
+            .collect();
+        if earlier.is_empty() {
+            continue;
+        }
+        let mut recs = vec![e.records[0]];
+        recs.extend(earlier.iter().copied().take(2));
+        a.factors.push((
+            FactorGroup::Technical,
+            Item::new(
+                format!(
+                    "{series} rose at {} as it does at this time on other days ({} earlier day(s) in the data): a daily pattern that coincided with the incident, which can point responders the wrong way.",
+                    hhmm(t),
+                    earlier.len()
+                ),
+                recs,
+                Confidence::Likely,
+            ),
+        ));
+        return;
+    }
+}
+
+/// Dashboards or alerting that were down or misleading while responders needed them.
+fn observability(a: &mut Analysis, records: &[Record], window: &Window) {
+    const TOOLS: &[&str] =
+        &["dashboard", "grafana", "alerting", "monitoring", "metrics", "kibana", "datadog", "prometheus"];
+    const BROKEN: &[&str] = &[
+        "down", "timing out", "unavailable", "misleading", "wrong", "stale", "unreachable", "broken", "lying",
+        "no dashboards", "not loading",
+    ];
+    for (i, r) in records.iter().enumerate() {
+        let Some(t) = r.when.utc else { continue };
+        if !window.holds(t) || r.actor.as_ref().is_none_or(|a| a.bot) || r.attr("section").is_some() {
+            continue;
+        }
+        let lower = r.text.lines().next().unwrap_or("").to_ascii_lowercase();
+        if crate::text::has_any(&lower, TOOLS) && crate::text::has_any(&lower, BROKEN) {
+            a.factors.push((
+                FactorGroup::ToolingAndObservability,
+                Item::new(
+                    format!("Observability was impaired while responders needed it ({}): {}", hhmm(t), quoted(r)),
+                    vec![i],
+                    Confidence::Likely,
+                ),
+            ));
+            a.actions.push((
+                ActionCategory::SystemDesign,
+                Item::new(
+                    format!("Keep dashboards and alerting reachable when the systems they watch fail (at {} responders reported {})", hhmm(t), quoted(r)),
+                    vec![i],
+                    Confidence::Likely,
+                ),
+            ));
+            return;
+        }
+    }
+}
+
+fn went_well_and_poorly(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments) {
     let pair = |x: &Option<Moment>, y: &Option<Moment>| -> Option<(i64, Vec<usize>)> {
         let (x, y) = (x.as_ref()?, y.as_ref()?);
         Some((minutes(y.time.duration_since(x.time)), first_of(x).into_iter().chain(first_of(y)).collect()))
@@ -468,101 +695,44 @@ fn went_well_and_poorly(a: &mut Analysis, events: &[Event], m: &Moments) {
         let item = Item::new(format!("Time to mitigate: {mins} min after impact began."), recs, Confidence::Likely);
         if mins <= 30 { a.went_well.push(item) } else { a.went_poorly.push(item) }
     }
+    // The first escalation to another team or level (a person escalating or paging, or the
+    // pager escalating) after the acknowledgement, when it came late.
+    let to_others = |e: &&Event| {
+        let r = &records[e.records[0]];
+        let own_words = role(r).is_some() && r.summary.is_none() || r.attr("incident").is_some();
+        own_words
+            && crate::text::has_any(
+                &r.text.to_ascii_lowercase(),
+                &["escalat", "level 2", "paging", "page the", "looping in", "pulling in"],
+            )
+    };
     if let Some(k) = &m.acknowledged
-        && let Some(e) = events.iter().find(|e| {
-            e.kind == Kind::Escalation && e.when.utc.is_some_and(|t| t > k.time + SignedDuration::from_mins(15))
-        })
+        && let Some(e) = events
+            .iter()
+            .filter(|e| e.kind == Kind::Escalation && e.when.utc.is_some_and(|t| t > k.time))
+            .find(to_others)
         && let Some(t) = e.when.utc
+        && t > k.time + SignedDuration::from_mins(15)
     {
-        a.went_poorly.push(Item::new(
-            format!("Escalation came {} min after acknowledgement.", minutes(t.duration_since(k.time))),
+        let item = Item::new(
+            format!(
+                "Escalation came {} min after acknowledgement ({}): {}",
+                minutes(t.duration_since(k.time)),
+                hhmm(t),
+                quoted(&records[e.records[0]])
+            ),
             e.records.clone(),
             Confidence::Likely,
-        ));
+        );
+        a.factors.push((FactorGroup::Process, item.clone()));
+        a.went_poorly.push(item);
     }
+    rollback_delay(a, records, events, m);
     if a.hypotheses.len() >= 3 {
         a.went_poorly.push(Item::new(
             format!("{} hypotheses were raised before the cause was found.", a.hypotheses.len()),
             a.hypotheses.iter().flat_map(|h| h.records.iter().copied().take(1)).take(3).collect(),
             Confidence::Likely,
-        ));
-    }
-}
-
-fn actions(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments) {
-    if let Some(d) = &m.detected
-        && d.basis.contains("person")
-    {
-        a.actions.push((
-            ActionCategory::Monitoring,
-            Item::new(
-                "Add an alert on the user-facing symptom a person reported first, with a burn-rate threshold on its error ratio",
-                d.records.clone(),
-                Confidence::Likely,
-            ),
-        ));
-    }
-    if let (Some(s), Some(d)) = (&m.first_signal, &m.detected)
-        && d.time.duration_since(s.time) > SignedDuration::from_mins(5)
-    {
-        let what = quoted(&records[s.records[0]]);
-        a.actions.push((
-            ActionCategory::Monitoring,
-            Item::new(
-                format!(
-                    "Alert on the signal that preceded detection by {} min: {what}",
-                    minutes(d.time.duration_since(s.time))
-                ),
-                first_of(s),
-                Confidence::Likely,
-            ),
-        ));
-    }
-    if let Some(change) = a.changes.first() {
-        let service = records[change[0]].attr("service").map(|s| format!(" of {s}")).unwrap_or_default();
-        a.actions.push((
-            ActionCategory::DeploymentSafety,
-            Item::new(
-                format!("Gate rollouts{service} on the error and latency signals that moved in this incident, with automatic rollback when they breach"),
-                change.clone(),
-                Confidence::Likely,
-            ),
-        ));
-    }
-    if a.hypotheses.len() >= 2 {
-        a.actions.push((
-            ActionCategory::Runbooks,
-            Item::new(
-                "Write down the checks that told the hypotheses apart as a runbook for the alert that paged",
-                a.hypotheses.iter().flat_map(|h| h.records.iter().copied().take(1)).take(3).collect(),
-                Confidence::Unverified,
-            ),
-        ));
-    }
-    if let Some(e) = events.iter().find(|e| e.kind == Kind::Signal && e.records.len() >= 5) {
-        a.actions.push((
-            ActionCategory::SystemDesign,
-            Item::new(
-                format!(
-                    "Make the service degrade gracefully under the failure behind this burst ({}×): {}",
-                    e.records.len(),
-                    text_of(records, e)
-                ),
-                vec![e.records[0]],
-                Confidence::Unverified,
-            ),
-        ));
-    }
-    if let Some(i) =
-        a.went_poorly.iter().find(|i| i.text.starts_with("Escalation") || i.text.starts_with("Time to acknowledge"))
-    {
-        a.actions.push((
-            ActionCategory::IncidentProcess,
-            Item::new(
-                "Set an escalation rule: page the next level automatically when the incident is not mitigated within a fixed time",
-                i.records.clone(),
-                Confidence::Unverified,
-            ),
         ));
     }
 }
@@ -591,13 +761,74 @@ fn unknown_moments(a: &mut Analysis, m: &Moments) {
     }
 }
 
-/// Questions and to-dos the responders wrote down themselves.
-fn raised_in_notes(a: &mut Analysis, records: &[Record]) {
-    for (i, r) in records.iter().enumerate() {
-        if r.attr("section").is_some() && r.text.trim().len() > 3 {
-            let text = debrief_timeline::display_text(r);
-            let text = text.trim_start_matches(['-', '*', ' ']).to_string();
-            a.questions.push(Ask::new(text, "raised in the responders' notes; settle it in the review", vec![i]));
-        }
+/// A change raised as a suspect long before it was rolled back.
+fn rollback_delay(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments) {
+    let (Some(change), Some(d)) = (a.changes.first(), &m.detected) else { return };
+    let c = &records[change[0]];
+    let mut names: Vec<String> =
+        ["deploy", "release", "rollout", "config change"].iter().map(ToString::to_string).collect();
+    names.extend(c.attr("version").map(|v| v.trim_start_matches('v').to_ascii_lowercase()));
+    let suspected = records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            role(r).is_some() && r.when.utc.is_some_and(|t| t >= d.time) && r.attr("section").is_none() && {
+                let l = r.text.to_ascii_lowercase();
+                names.iter().any(|n| l.contains(n.as_str()))
+            }
+        })
+        .filter_map(|(i, r)| Some((r.when.utc?, i)))
+        .min();
+    let rolled = events
+        .iter()
+        .filter(|e| e.kind == Kind::Mitigation || e.kind == Kind::Change)
+        .filter(|e| e.when.utc.is_some_and(|t| t >= d.time))
+        .find(|e| {
+            let l = records[e.records[0]].text.to_ascii_lowercase();
+            crate::text::has_any(&l, &["roll back", "rolling back", "rollback", "rolled back", "revert"])
+        });
+    let (Some((t1, i)), Some(e)) = (suspected, rolled) else { return };
+    let Some(t2) = e.when.utc else { return };
+    let mins = minutes(t2.duration_since(t1));
+    if mins < 10 {
+        return;
+    }
+    let item = Item::new(
+        format!(
+            "A recent change was raised as a suspect at {} ({}) and rolled back at {}, {mins} min later.",
+            hhmm(t1),
+            quoted(&records[i]),
+            hhmm(t2)
+        ),
+        vec![i, e.records[0]],
+        Confidence::Likely,
+    );
+    a.factors.push((FactorGroup::Process, item.clone()));
+    a.went_poorly.push(item);
+}
+
+#[cfg(test)]
+mod tests {
+    use debrief_model::{Span, When};
+
+    use super::*;
+
+    #[test]
+    fn a_config_diff_pairs_the_added_line_with_the_removed_one_above_it() {
+        let t = When::exact("2024-10-08T14:37:07Z".parse().unwrap());
+        let line = |n: u32, kind: Kind, text: &str| Record::new(Span::line(3, n), t.clone(), kind, text);
+        let records = vec![
+            line(51, Kind::Log, "DB_POOL_CONNECTION_TIMEOUT_MS: \"3000\""),
+            // The log reader kept the removed line without its sign.
+            line(52, Kind::Log, "DB_POOL_MAXIMUM_POOL_SIZE: \"40\""),
+            line(53, Kind::Change, "+   DB_POOL_MAXIMUM_POOL_SIZE: \"16\"").with_attr("rule", "log-config-diff"),
+            line(54, Kind::Log, "DB_POOL_MINIMUM_IDLE: \"8\""),
+            line(57, Kind::Log, "-   PAYNETIC_READ_TIMEOUT_MS: \"3000\""),
+            line(58, Kind::Change, "+   PAYNETIC_READ_TIMEOUT_MS: \"15000\"").with_attr("rule", "log-config-diff"),
+        ];
+        let diffs = config_diffs(&records, &[2, 5]);
+        let texts: Vec<&str> = diffs.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(texts, ["DB_POOL_MAXIMUM_POOL_SIZE 40 → 16", "PAYNETIC_READ_TIMEOUT_MS 3000 → 15000"]);
+        assert_eq!(diffs[0].records, [1, 2]);
     }
 }

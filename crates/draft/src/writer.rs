@@ -1,7 +1,7 @@
 //! Analysis to review: citations from records, metrics with definitions, sections in
 //! DESIGN.md's order, then a self-check of every citation.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use debrief_analyze::{Analysis, Facts, Item, Moment};
 use debrief_ingest::{Bundle, Ingested};
@@ -38,6 +38,9 @@ const EVIDENCE_NEEDED: &[(&str, &str)] = &[
     ("mitigated", "the error-rate metric or alert history covering the recovery"),
     ("resolved", "the pager's resolve entry or the incident channel's closing message"),
 ];
+
+/// How far from a key moment the row that shows its evidence may be.
+const MOMENT_ROW_SLACK: SignedDuration = SignedDuration::from_secs(120);
 
 /// The longest quote a citation carries.
 const QUOTE_CHARS: usize = 140;
@@ -86,6 +89,22 @@ impl Writer<'_> {
         }
         if let Some(&last) = records.last() {
             push(self.cite(last), &mut out);
+        }
+        out
+    }
+
+    /// Citations of a timeline row: those of each folded event in turn, so every event
+    /// the row stands for is cited by its first record before any is cited twice.
+    fn cite_row(&self, row: &debrief_timeline::Row) -> Vec<Citation> {
+        const ROW_CITATIONS: usize = 8;
+        let per_part: Vec<Vec<Citation>> = row.parts.iter().map(|p| self.cite_all(&p.records)).collect();
+        let mut out: Vec<Citation> = Vec::new();
+        for k in 0..per_part.iter().map(Vec::len).max().unwrap_or(0) {
+            for c in per_part.iter().filter_map(|p| p.get(k)) {
+                if out.len() < ROW_CITATIONS && !out.contains(c) {
+                    out.push(c.clone());
+                }
+            }
         }
         out
     }
@@ -168,6 +187,7 @@ fn facts(bundle: &Bundle, ingested: &Ingested) -> Facts {
             .filter_map(|(k, v)| debrief_ingest::time::parse_instant(v).map(|t| (k.clone(), t)))
             .collect(),
         words,
+        sources: ingested.sources.iter().map(|s| s.path.clone()).collect(),
     }
 }
 
@@ -187,9 +207,9 @@ fn window(a: &Analysis, events: &[Event]) -> (Option<Timestamp>, Option<Timestam
         return (None, None);
     }
     let earliest_change = a
-        .factors
+        .changes
         .iter()
-        .flat_map(|(_, i)| i.records.iter())
+        .flat_map(|c| c.iter())
         .filter_map(|&r| events.iter().find(|e| e.records.contains(&r)).and_then(|e| e.when.utc))
         .min();
     let start = times.iter().copied().chain(earliest_change).min().map(|t| t - SignedDuration::from_mins(30));
@@ -257,47 +277,51 @@ pub(crate) fn write(
     ]);
 
     let (start, end) = window(&a, events);
-    let mut timeline: Vec<TimelineRow> = events
-        .iter()
-        .filter(|e| match e.when.utc {
-            Some(t) => start.is_none_or(|s| t >= s) && end.is_none_or(|x| t <= x),
-            None => false,
-        })
-        .filter_map(|e| {
-            let citations = w.cite_all(&e.records);
-            if citations.is_empty() {
-                return None;
-            }
-            let primary = &ingested.records[e.records[0]];
-            Some(TimelineRow {
-                time: e.when.utc,
-                precision: e.when.precision,
-                kind: e.kind.as_str().to_string(),
-                event: e.text.clone(),
-                citations,
-                actor: primary.actor.as_ref().filter(|a| !a.bot).map(|a| a.name.clone()),
-                verbatim: primary.summary.is_none(),
-            })
-        })
-        .collect();
-    // Every key moment is a timeline row, even one whose evidence reads as chatter (a
-    // user asking "is prow OK?" is the detection when no alert fired).
-    let on_timeline: HashSet<usize> = events
-        .iter()
-        .filter(|e| timeline.iter().any(|row| row.time == e.when.utc))
-        .flat_map(|e| e.records.iter().copied())
-        .collect();
-    for (name, moment) in [
+    let moments = [
         ("first_signal", &m.first_signal),
         ("impact_start", &m.impact_start),
         ("detected", &m.detected),
         ("acknowledged", &m.acknowledged),
         ("mitigated", &m.mitigated),
         ("resolved", &m.resolved),
-    ] {
+    ];
+    let pinned: Vec<usize> = moments.iter().filter_map(|(_, m)| m.as_ref()?.records.first().copied()).collect();
+    let rows = debrief_timeline::condense(events, &ingested.records, &pinned);
+    let mut timeline: Vec<TimelineRow> = rows
+        .iter()
+        .filter(|row| match row.when.utc {
+            Some(t) => start.is_none_or(|s| t >= s) && end.is_none_or(|x| t <= x),
+            None => false,
+        })
+        .filter_map(|row| {
+            let citations = w.cite_row(row);
+            if citations.is_empty() {
+                return None;
+            }
+            let primary = &ingested.records[row.parts[0].records[0]];
+            Some(TimelineRow {
+                time: row.when.utc,
+                precision: row.when.precision,
+                kind: row.kind.as_str().to_string(),
+                event: row.text.clone(),
+                citations,
+                actor: primary.actor.as_ref().filter(|a| !a.bot).map(|a| a.name.clone()),
+                verbatim: primary.summary.is_none(),
+            })
+        })
+        .collect();
+    // Every key moment is a timeline row at its own time, even one whose evidence reads as
+    // chatter (a user asking "is prow OK?" is the detection when no alert fired).
+    let shown: HashMap<usize, Timestamp> = rows
+        .iter()
+        .filter_map(|row| Some((row, row.when.utc?)))
+        .filter(|(_, t)| timeline.iter().any(|r| r.time == Some(*t)))
+        .flat_map(|(row, t)| row.records().map(move |i| (i, t)))
+        .collect();
+    for (name, moment) in moments {
         let Some(moment) = moment else { continue };
         let Some(&i) = moment.records.first() else { continue };
-        if on_timeline.contains(&i) {
+        if shown.get(&i).is_some_and(|t| t.duration_since(moment.time).abs() <= MOMENT_ROW_SLACK) {
             continue;
         }
         let primary = &ingested.records[i];

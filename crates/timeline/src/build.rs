@@ -11,6 +11,9 @@ const MERGE_WINDOW: SignedDuration = SignedDuration::from_secs(180);
 const RENOTIFY_WINDOW: SignedDuration = SignedDuration::from_mins(30);
 /// How far apart two like error lines may be and still be one burst.
 const BURST_GAP: SignedDuration = SignedDuration::from_secs(900);
+/// How far apart repeats of one routine action (a pod starting, the autoscaler asking
+/// for hosts) may be and still be one ongoing activity.
+const ROUTINE_GAP: SignedDuration = SignedDuration::from_mins(8);
 /// How far apart notable lines of one log may be and still be one row.
 const NOTABLE_GAP: SignedDuration = SignedDuration::from_secs(300);
 
@@ -20,37 +23,83 @@ fn on_timeline(r: &Record) -> bool {
     !matches!(r.kind, Kind::System | Kind::Log | Kind::Message) && r.attr("section").is_none()
 }
 
+/// How a record folds into the row of earlier ones, if it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Fold {
+    /// Like lines (same shape, or nearly) of one log within a gap: an error burst, a
+    /// routine line repeated.
+    Like,
+    /// Any notable line of one log (the steps of one deploy) or any command of one shell
+    /// session within a gap.
+    Steps,
+}
+
+/// How many distinct shapes of one source are remembered for folding.
+const OPEN_SHAPES: usize = 512;
+
+/// The open rows of one source and fold class: (shape, event index).
+#[derive(Default)]
+struct Open {
+    shapes: Vec<(String, usize)>,
+}
+
+impl Open {
+    /// The open row whose shape is the same as `shape`, else the latest nearly the same.
+    fn find(&self, shape: &str) -> Option<usize> {
+        self.shapes
+            .iter()
+            .rev()
+            .find(|(s, _)| s == shape)
+            .or_else(|| self.shapes.iter().rev().find(|(s, _)| similar(s, shape)))
+            .map(|&(_, e)| e)
+    }
+
+    fn insert(&mut self, shape: String, event: usize) {
+        self.shapes.retain(|(s, _)| *s != shape);
+        if self.shapes.len() >= OPEN_SHAPES {
+            self.shapes.remove(0);
+        }
+        self.shapes.push((shape, event));
+    }
+}
+
 /// The timeline: one event per happening, sorted by time (unknown times last, in source
 /// order). `records` are indexed by the events.
 pub fn build(records: &[Record]) -> Vec<Event> {
     let mut events: Vec<Event> = Vec::new();
-    // Open bursts of like signal lines: (source, shape) → event index.
-    let mut bursts: HashMap<(u32, String), usize> = HashMap::new();
+    // Open rows per (source, fold class).
+    let mut open: HashMap<(u32, Fold), Open> = HashMap::new();
     let mut last_seen: HashMap<usize, Timestamp> = HashMap::new();
 
-    for (i, r) in records.iter().enumerate() {
-        if !on_timeline(r) {
-            continue;
-        }
+    // In time order, so a log written newest first still folds from its first line.
+    let mut order: Vec<usize> = (0..records.len()).filter(|&i| on_timeline(&records[i])).collect();
+    order.sort_by_key(|&i| (records[i].when.utc.is_none(), records[i].when.utc));
+    for i in order {
+        let r = &records[i];
+        let rule = r.attr("rule");
         let fold = if r.kind == Kind::Signal && r.attr("level").is_some() {
-            Some((shape(&r.text), BURST_GAP))
-        } else if r.attr("rule").is_some_and(|x| x.starts_with("log-")) || r.attr("shell").is_some() {
+            Some((Fold::Like, shape(&r.text), BURST_GAP))
+        } else if rule == Some("log-action") {
+            // A routine line that repeats (a pod starting, a job starting) folds with its
+            // like, not with whatever else the log said in between.
+            Some((Fold::Like, shape(&r.text), ROUTINE_GAP))
+        } else if rule.is_some_and(|x| x.starts_with("log-")) || r.attr("shell").is_some() {
             // Consecutive notable lines of one log (a deploy's steps) or commands of one
             // shell session make one row.
-            Some((format!("notable:{}", r.kind.as_str()), NOTABLE_GAP))
+            Some((Fold::Steps, format!("notable:{}", r.kind.as_str()), NOTABLE_GAP))
         } else {
             None
         };
-        if let Some((shape, gap)) = fold {
-            let key = (r.span.source, shape);
-            if let (Some(&e), Some(t)) = (bursts.get(&key), r.when.utc)
+        if let Some((class, shape, gap)) = fold {
+            let rows = open.entry((r.span.source, class)).or_default();
+            if let (Some(e), Some(t)) = (rows.find(&shape), r.when.utc)
                 && last_seen.get(&e).is_some_and(|&last| t.duration_since(last) <= gap)
             {
                 events[e].records.push(i);
                 last_seen.insert(e, t);
                 continue;
             }
-            bursts.insert(key, events.len());
+            rows.insert(shape, events.len());
             if let Some(t) = r.when.utc {
                 last_seen.insert(events.len(), t);
             }
@@ -282,16 +331,16 @@ fn shorten(s: &str, max: usize) -> String {
 }
 
 /// A line's shape for burst folding: words holding a digit (numbers, ids, durations,
-/// hashes) masked, so `slow: 2214ms order=ord_7KQ2` and `slow: 3298ms order=ord_YA9S`
-/// fold together.
-fn shape(text: &str) -> String {
+/// hashes) and id-like words (`ord_VPANCSNVHH`) masked, so `slow: 2214ms order=ord_7KQ2`
+/// and `slow: 3298ms order=ord_YAXS` fold together.
+pub(crate) fn shape(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(160));
     for word in text.split_inclusive(|c: char| c.is_whitespace() || c == '=' || c == ',' || c == ':') {
         if out.len() > 160 {
             break;
         }
         let core = word.trim_end_matches(|c: char| c.is_whitespace() || c == '=' || c == ',' || c == ':');
-        if core.bytes().any(|b| b.is_ascii_digit()) {
+        if core.bytes().any(|b| b.is_ascii_digit()) || is_id(core) {
             out.push('#');
             out.push_str(&word[core.len()..]);
         } else {
@@ -299,6 +348,25 @@ fn shape(text: &str) -> String {
         }
     }
     out
+}
+
+/// A word that names one object rather than saying something: a prefix and a run of
+/// capitals (`ord_VPANCSNVHH`, `req-XKQWZTRB`).
+fn is_id(word: &str) -> bool {
+    let mut parts = word.split(['_', '-', '/']);
+    parts.next().is_some() && parts.any(|p| p.len() >= 6 && p.bytes().all(|b| b.is_ascii_uppercase()))
+}
+
+/// Whether two shapes are the same line with a word or two changed (`alice is not a
+/// member of the team`, `bob is not a member of the team`): as many words, at most one
+/// in four of them different (one in three words), and at least two the same.
+pub(crate) fn similar(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.split_whitespace().collect(), b.split_whitespace().collect());
+    if a.len() != b.len() || a.len() < 3 {
+        return false;
+    }
+    let same = a.iter().zip(&b).filter(|(x, y)| x == y).count();
+    same >= 2 && (a.len() - same) * 4 <= a.len().max(4)
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! decision, a log line that is a rollout) and keeps the rule that fired; [`build`] keeps
 //! the records worth a row, folds bursts of like error lines into one event, merges the
 //! same happening recorded by several sources (the pager trigger, the alert webhook and the
-//! alert bot's chat post), and sorts by time, stably.
+//! alert bot's chat post), and sorts by time, stably. [`condense`] turns the events into
+//! the rows a reader needs: a summary, not a log dump.
 //!
 //! ```
 //! use debrief_model::{Kind, Record, Span, When};
@@ -19,8 +20,10 @@
 mod build;
 mod classify;
 mod skew;
+mod condense;
 
 pub use build::{build, display_text};
 pub use classify::{classify, classify_text};
+pub use condense::{Row, condense};
 pub use debrief_model::Event;
 pub use skew::{Skew, skews};
