@@ -67,6 +67,36 @@ struct DraftArgs {
     /// Write the real-name → role map here (keep it private; never beside the draft)
     #[arg(long)]
     pseudonyms: Option<PathBuf>,
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+/// The model that may add prose and judgment to a draft; everything it writes is checked
+/// against the evidence first.
+#[derive(Debug, Default, clap::Args)]
+struct ModelArgs {
+    /// Let a model add to the draft: openai:MODEL, azure:DEPLOYMENT, anthropic:MODEL,
+    /// openai-compatible:MODEL, ollama:MODEL, local:FILE.gguf (also DEBRIEF_LLM, debrief.toml)
+    #[arg(long, value_name = "SPEC")]
+    llm: Option<String>,
+    /// The model server's base URL (OpenAI-compatible servers, Azure endpoint)
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Print exactly what would be sent to the model, and send nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Most prompt tokens one request may carry; larger evidence is split over time windows
+    #[arg(long, value_name = "N")]
+    budget_tokens: Option<u32>,
+    /// Seconds one model request may take
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<u64>,
+    /// What becomes of a model claim that does not check out: question (default) or drop
+    #[arg(long, value_name = "WHAT")]
+    on_unverified: Option<String>,
+    /// Draft with the engine alone, even when DEBRIEF_LLM or debrief.toml name a model
+    #[arg(long, conflicts_with_all = ["llm", "dry_run"])]
+    no_llm: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -62,6 +62,12 @@ pub struct Drafted {
     pub pseudonyms: Vec<(String, String)>,
 }
 
+/// Checks every citation of `review` against `bundle` again, dropping (and listing in
+/// `verification.dropped`) what fails: for a review that gained statements after [`draft`].
+pub fn check_citations(review: &mut Review, bundle: &Bundle) {
+    writer::self_check(review, bundle);
+}
+
 /// Drafts the review of `bundle`.
 pub fn draft(bundle: &Bundle, options: &Options) -> Result<Drafted, DraftError> {
     let display = match options.display_tz.as_deref().or(bundle.config.timezone.as_deref()) {

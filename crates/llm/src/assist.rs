@@ -30,15 +30,7 @@ use crate::guard::Guard;
 use crate::prompt::{Budget, Plan, category_key, reduce_request, repair_reserve, request_tokens};
 use crate::{ChatRequest, LlmError, Message, Provider, Usage};
 
-/// What to do with a claim that does not check out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OnUnverified {
-    /// Keep it as an open question marked unverified.
-    #[default]
-    Question,
-    /// Leave it out (counted in `dropped`).
-    Drop,
-}
+pub use crate::provider::OnUnverified;
 
 /// How to assist.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -19,8 +19,8 @@
 
 mod build;
 mod classify;
-mod skew;
 mod condense;
+mod skew;
 
 pub use build::{build, display_text};
 pub use classify::{classify, classify_text};

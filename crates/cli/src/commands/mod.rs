@@ -1,6 +1,7 @@
 pub mod draft;
 pub mod init;
 pub mod lint;
+pub mod model;
 pub mod redact;
 pub mod sources;
 pub mod templates;
