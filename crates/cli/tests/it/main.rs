@@ -3,6 +3,7 @@
 mod bundles;
 mod cli;
 mod malformed;
+mod model;
 mod planted;
 
 use std::path::{Path, PathBuf};
