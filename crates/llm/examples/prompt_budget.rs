@@ -1,12 +1,13 @@
 //! Prompt size against the budget, and the time spent outside the model, for one bundle.
 //!
 //!   cargo run --release -p debrief-llm --example prompt_budget -- BUNDLE [--budget TOKENS]
-//!       [--windows N] [--gold GOLD.json] [--show]
+//!       [--windows N] [--gold GOLD.json] [--show] [--ranked]
 //!
 //! Drafts the bundle as `debrief draft` does, then times what `--llm` adds before the first
 //! byte goes to a model: ranking the evidence, planning the windows and building (and
 //! scrubbing) every request. With `--gold`, says which gold timeline events have an
-//! evidence line in some request. `--show` prints the first request.
+//! evidence line in some request. `--show` prints the first request, `--ranked` every
+//! evidence line in rank order.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ fn main() {
     let mut gold: Option<PathBuf> = None;
     let mut budget = Budget::default();
     let mut show = false;
+    let mut ranked = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--budget" => {
@@ -30,6 +32,7 @@ fn main() {
             "--windows" => budget.max_windows = args.next().and_then(|v| v.parse().ok()).unwrap_or(budget.max_windows),
             "--gold" => gold = args.next().map(PathBuf::from),
             "--show" => show = true,
+            "--ranked" => ranked = true,
             _ => bundle = Some(PathBuf::from(a)),
         }
     }
@@ -128,6 +131,17 @@ fn main() {
             );
         }
         println!("gold events kept  {kept}/{}", events.len());
+    }
+    if ranked {
+        for item in &evidence.items {
+            println!(
+                "{:?} alike={} repeats={} {}",
+                item.rank,
+                item.alike,
+                item.repeats,
+                item.line.chars().take(160).collect::<String>()
+            );
+        }
     }
     if show && let Some(r) = requests.first() {
         for m in &r.messages {

@@ -4,8 +4,10 @@
 //! model cites resolves back to the record, its span and the citation the engine would
 //! write for it. [`Evidence::build`] ranks the records —
 //!
-//! 1. records the engine's review cites (timeline, moments, findings, actions, questions);
-//! 2. records within [`NEAR_MOMENT`] of a key moment;
+//! 1. records a key moment of the engine's review rests on;
+//! 2. other records the review cites (timeline, findings, actions, questions), then
+//!    records within [`NEAR_MOMENT`] of a key moment — people's and systems' actions
+//!    before log lines, which a noisy log can produce by the thousand;
 //! 3. changes, alerts, pages, decisions, hypotheses, mitigations and other notable kinds;
 //! 4. chat messages and notes;
 //! 5. everything else (ordinary log lines)
@@ -20,7 +22,7 @@
 //! assert!(estimate_tokens("E12 [2024-05-01T10:02:13Z] app.log:3 checkout failed") >= 10);
 //! ```
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use debrief_model::{Event, Kind, Precision, Record, Review, Source};
 use jiff::{SignedDuration, Timestamp};
@@ -29,8 +31,8 @@ use std::sync::LazyLock;
 
 /// Records this close to a key moment rank second.
 pub const NEAR_MOMENT: SignedDuration = SignedDuration::from_mins(10);
-/// A repeat this long after the previous one starts a new line: the first line after a
-/// silence (a service coming back) is news.
+/// A repeat this long after the previous one, and eight times the shape's usual interval,
+/// starts a new line: the first line after a silence (a service coming back) is news.
 pub const FOLD_GAP: SignedDuration = SignedDuration::from_mins(10);
 /// The longest record text an evidence line carries, in characters.
 pub const TEXT_CHARS: usize = 280;
@@ -49,13 +51,19 @@ pub struct Inputs<'a> {
     pub real_names: &'a [String],
 }
 
-/// Why a record is in the evidence where it is.
+/// Why a record is in the evidence where it is, most telling first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Rank {
-    /// The engine's review cites it.
+    /// A key moment of the engine's review rests on it.
+    Moment,
+    /// The engine's review cites it (a timeline row, a finding), and it is not a log line.
     Cited,
-    /// Within [`NEAR_MOMENT`] of a key moment.
+    /// Within [`NEAR_MOMENT`] of a key moment, not a log line.
     NearMoment,
+    /// A log line the engine's review cites (a burst on the timeline).
+    CitedLog,
+    /// A log line within [`NEAR_MOMENT`] of a key moment.
+    NearMomentLog,
     /// A change, alert, page, decision, hypothesis, mitigation or other notable kind.
     Notable,
     /// A chat message or a note.
@@ -72,6 +80,8 @@ pub struct Item {
     pub rank: Rank,
     /// How many records the line stands for: itself and its folded repeats.
     pub repeats: usize,
+    /// How many records of the bundle have the line's shape (in this line or others).
+    pub alike: usize,
     /// The last folded repeat, when there are any.
     pub last: Option<usize>,
     pub time: Option<Timestamp>,
@@ -272,16 +282,19 @@ impl Evidence {
             }
         };
         let rank_of = |i: usize, r: &Record| -> Rank {
-            if cited.contains(&i) {
-                return Rank::Cited;
-            }
-            if r.when.utc.is_some_and(|t| moments.iter().any(|m| t.duration_since(*m).abs() <= NEAR_MOMENT)) {
-                return Rank::NearMoment;
-            }
-            match r.kind {
-                Kind::Message => Rank::Message,
-                Kind::Log | Kind::System => Rank::Other,
-                _ => Rank::Notable,
+            let log = matches!(r.kind, Kind::Log | Kind::Signal | Kind::System);
+            let near = r.when.utc.is_some_and(|t| moments.iter().any(|m| t.duration_since(*m).abs() <= NEAR_MOMENT));
+            match (cited.get(&i), log) {
+                (Some(true), _) => Rank::Moment,
+                (Some(false), false) => Rank::Cited,
+                _ if near && !log => Rank::NearMoment,
+                (Some(false), true) => Rank::CitedLog,
+                _ if near => Rank::NearMomentLog,
+                _ => match r.kind {
+                    Kind::Message => Rank::Message,
+                    Kind::Log | Kind::System => Rank::Other,
+                    _ => Rank::Notable,
+                },
             }
         };
 
@@ -290,12 +303,16 @@ impl Evidence {
         struct Group {
             first: usize,
             last: usize,
+            first_time: Option<Timestamp>,
             last_time: Option<Timestamp>,
             count: usize,
             rank: Rank,
+            key: Option<u64>,
         }
         let mut groups: Vec<Group> = Vec::new();
         let mut by_shape: HashMap<u64, usize, Fnv> = HashMap::with_hasher(Fnv);
+        // Records of each shape in the whole bundle.
+        let mut alike: HashMap<u64, usize, Fnv> = HashMap::with_hasher(Fnv);
         // In time order within each source, so a fold runs forward in time even through a
         // log written newest first.
         let mut order: Vec<usize> = (0..records.len()).collect();
@@ -309,15 +326,37 @@ impl Evidence {
                 continue;
             }
             let rank = rank_of(i, r);
-            if rank == Rank::Cited && !matches!(r.kind, Kind::Log | Kind::Signal) {
-                groups.push(Group { first: i, last: i, last_time: r.when.utc, count: 1, rank });
+            if matches!(rank, Rank::Moment | Rank::Cited) && !matches!(r.kind, Kind::Log | Kind::Signal) {
+                groups.push(Group {
+                    first: i,
+                    last: i,
+                    first_time: r.when.utc,
+                    last_time: r.when.utc,
+                    count: 1,
+                    rank,
+                    key: None,
+                });
                 continue;
             }
-            let key = (u64::from(r.span.source) << 8 | r.kind as u64) ^ shape(&r.text).rotate_left(17);
+            let shape_hash = shape(&r.text);
+            let key = (u64::from(r.span.source) << 8 | r.kind as u64) ^ shape_hash.rotate_left(17);
             let t = r.when.utc;
+            let same_words = u64::from(r.span.source) << 8 ^ shape_hash.rotate_left(17);
+            *alike.entry(same_words).or_default() += 1;
+            // A silence breaks a fold when it is long, and long for this shape: many times
+            // the shape's usual interval.
             let open = by_shape.get(&key).copied().filter(|&g| {
-                let before = groups.get(g).and_then(|x| x.last_time);
-                !matches!((before, t), (Some(b), Some(t)) if t.duration_since(b) > FOLD_GAP)
+                let Some(group) = groups.get(g) else { return false };
+                let (Some(first), Some(before), Some(t)) = (group.first_time, group.last_time, t) else {
+                    return true;
+                };
+                let gap = t.duration_since(before);
+                let limit = if group.count >= 2 {
+                    (before.duration_since(first) / (group.count as i32 - 1) * 8).max(FOLD_GAP)
+                } else {
+                    FOLD_GAP * 6
+                };
+                gap <= limit
             });
             match open.and_then(|g| groups.get_mut(g)) {
                 Some(group) => {
@@ -328,7 +367,15 @@ impl Evidence {
                 }
                 None => {
                     by_shape.insert(key, groups.len());
-                    groups.push(Group { first: i, last: i, last_time: t, count: 1, rank });
+                    groups.push(Group {
+                        first: i,
+                        last: i,
+                        first_time: t,
+                        last_time: t,
+                        count: 1,
+                        rank,
+                        key: Some(same_words),
+                    });
                 }
             }
         }
@@ -347,6 +394,7 @@ impl Evidence {
                         record: g.first,
                         rank: g.rank,
                         repeats: g.count,
+                        alike: g.key.and_then(|k| alike.get(&k).copied()).unwrap_or(1),
                         last,
                         time: r.when.utc,
                         tokens: estimate_tokens(&line) + 1,
@@ -360,7 +408,7 @@ impl Evidence {
         // before chatter, chatter before log lines, and rare log lines before the ones
         // repeated thousands of times; then nearest a key moment.
         let weight = |item: &Item| match records.get(item.record).map(|r| r.kind) {
-            Some(Kind::Log | Kind::Signal | Kind::System) => 2 + item.repeats.ilog10(),
+            Some(Kind::Log | Kind::Signal | Kind::System) => 2 + item.alike.max(1).ilog10(),
             Some(Kind::Message) => 1,
             _ => 0,
         };
@@ -405,43 +453,44 @@ fn render(id: usize, r: &Record, path: &str, folded: Option<(usize, &Record)>) -
     line
 }
 
-/// The records the engine's review cites, found by their citations' spans.
-fn cited_records(inputs: &Inputs<'_>) -> HashSet<usize, Fnv> {
+/// The records the engine's review cites, found by their citations' spans, each with
+/// whether a key moment cites it.
+fn cited_records(inputs: &Inputs<'_>) -> HashMap<usize, bool, Fnv> {
     let review = inputs.review;
     let source_of: HashMap<&str, u32> =
         inputs.sources.iter().enumerate().map(|(i, s)| (s.path.as_str(), i as u32)).collect();
-    let mut spans: HashSet<(u32, u32, u32), Fnv> = HashSet::with_hasher(Fnv);
-    let mut add = |cites: &[debrief_model::Citation]| {
+    let mut spans: HashMap<(u32, u32, u32), bool, Fnv> = HashMap::with_hasher(Fnv);
+    let mut add = |cites: &[debrief_model::Citation], moment: bool| {
         for c in cites {
             if let Some(&s) = source_of.get(c.source.as_str()) {
-                spans.insert((s, c.line, c.end_line));
+                let slot = spans.entry((s, c.line, c.end_line)).or_insert(moment);
+                *slot |= moment;
             }
         }
     };
-    for row in &review.timeline {
-        add(&row.citations);
-    }
     for (_, m) in review.metrics.named() {
-        add(&m.citations);
+        add(&m.citations, true);
         for c in &m.conflicts {
-            add(&c.citations);
+            add(&c.citations, true);
         }
     }
+    for row in &review.timeline {
+        add(&row.citations, false);
+    }
     for f in &review.findings {
-        add(&f.citations);
+        add(&f.citations, false);
     }
     for a in &review.actions {
-        add(&a.citations);
+        add(&a.citations, false);
     }
     for q in &review.questions {
-        add(&q.citations);
+        add(&q.citations, false);
     }
     inputs
         .records
         .iter()
         .enumerate()
-        .filter(|(_, r)| spans.contains(&(r.span.source, r.span.line, r.span.end_line)))
-        .map(|(i, _)| i)
+        .filter_map(|(i, r)| spans.get(&(r.span.source, r.span.line, r.span.end_line)).map(|&m| (i, m)))
         .collect()
 }
 
