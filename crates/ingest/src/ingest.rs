@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::adapter::{Adapter, Context, Parsed, Person};
 use crate::adapters;
 use crate::bundle::{Bundle, CONFIG_FILE};
+use crate::digest::{Digest, LogTemplate};
 use crate::time::zone_named;
 
 /// Everything the bundle's sources say.
@@ -23,7 +24,12 @@ pub struct Ingested {
     pub skipped: Vec<SkippedFile>,
     /// The zone naive times were read in and the display zone (IANA name), if one is known.
     pub zone: Option<String>,
+    /// The templates of every log source (`example` indexes `records`).
+    pub templates: Vec<LogTemplate>,
 }
+
+/// The format of timestamped log lines, whose sources are folded into templates.
+const LOG_FORMAT: &str = "log-lines";
 
 /// The adapter most sure that `file` is its format, if any is.
 pub fn detect(file: &SourceFile) -> Option<&'static dyn Adapter> {
@@ -54,7 +60,7 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
     let detected: Vec<Option<&'static dyn Adapter>> =
         bundle.files.par_iter().map(|f| if f.path == CONFIG_FILE { None } else { detect(f) }).collect();
 
-    let parse = |i: usize, adapter: &dyn Adapter, anchor: Option<Date>| -> Parsed {
+    let parse = |i: usize, adapter: &dyn Adapter, anchor: Option<Date>| -> (Parsed, Vec<LogTemplate>) {
         let cx = Context {
             source: i as u32,
             files: &bundle.files,
@@ -62,17 +68,27 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
             zone: zone.as_ref().map(|(n, z)| (n.as_str(), z)),
             anchor_date: anchor,
         };
-        adapter.parse(&bundle.files[i], &cx)
+        let mut p = adapter.parse(&bundle.files[i], &cx);
+        if adapter.format() != LOG_FORMAT {
+            return (p, Vec::new());
+        }
+        // Lines folded into templates, runs of warnings and errors into bursts.
+        let mut digest = Digest::whole(i as u32);
+        for r in &p.records {
+            digest.add(r);
+        }
+        let templates = digest.fold(&mut p.records);
+        (p, templates)
     };
 
-    let mut parsed: Vec<Option<Parsed>> = detected
+    let mut parsed: Vec<Option<(Parsed, Vec<LogTemplate>)>> = detected
         .par_iter()
         .enumerate()
         .map(|(i, a)| a.filter(|a| !a.needs_anchor()).map(|a| parse(i, a, None)))
         .collect();
 
-    let anchor = anchor_date(parsed.iter().flatten().flat_map(|p| &p.records), zone.as_ref().map(|(_, z)| z));
-    let second: Vec<(usize, Parsed)> = detected
+    let anchor = anchor_date(parsed.iter().flatten().flat_map(|p| &p.0.records), zone.as_ref().map(|(_, z)| z));
+    let second: Vec<(usize, (Parsed, Vec<LogTemplate>))> = detected
         .par_iter()
         .enumerate()
         .filter_map(|(i, a)| a.filter(|a| a.needs_anchor()).map(|a| (i, parse(i, a, anchor))))
@@ -84,7 +100,7 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
     let mut out = Ingested { zone: zone.map(|(n, _)| n), skipped: bundle.skipped.clone(), ..Ingested::default() };
     // One allocation for all records: appending file by file into a growing vector
     // would briefly hold the old and the doubled buffer of a million records.
-    out.records.reserve_exact(parsed.iter().flatten().map(|p| p.records.len()).sum());
+    out.records.reserve_exact(parsed.iter().flatten().map(|p| p.0.records.len()).sum());
     // Keep the source indices of the bundle: unknown files stay as sources with no
     // records so spans stay valid, and are also listed as skipped.
     for (i, (file, p)) in bundle.files.iter().zip(parsed).enumerate() {
@@ -101,7 +117,12 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
             });
             "unknown"
         };
-        let mut p = p.unwrap_or_default();
+        let (mut p, templates) = p.unwrap_or_default();
+        let base = out.records.len();
+        out.templates.extend(templates.into_iter().map(|mut t| {
+            t.example = t.example.map(|e| e + base);
+            t
+        }));
         problems.append(&mut p.problems);
         for r in &mut p.records {
             r.span.source = i as u32;
@@ -111,7 +132,8 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
             format: format.to_string(),
             size: file.size,
             lines: file.line_count(),
-            records: p.records.len(),
+            // Records read from the file: burst records folded from them are not counted.
+            records: p.records.iter().filter(|r| r.attr("template").is_none()).count(),
             problems,
         });
         out.records.append(&mut p.records);
