@@ -31,6 +31,8 @@ pub struct Options {
     /// The zone to show times in beside UTC (IANA name or a common abbreviation);
     /// defaults to `incident.toml`'s, else UTC.
     pub display_tz: Option<String>,
+    /// Counts the bytes read of logs read in a stream, for a progress bar.
+    pub progress: Option<std::sync::Arc<debrief_ingest::Progress>>,
 }
 
 /// A draft failed before it could be written.
@@ -70,12 +72,17 @@ pub fn draft(bundle: &Bundle, options: &Options) -> Result<Drafted, DraftError> 
         }
         None => "UTC".to_string(),
     };
-    let mut ingested = debrief_ingest::ingest(bundle);
+    let mut ingested = debrief_ingest::ingest_with(bundle, options.progress.as_deref());
     let redactor = debrief_redact::Redactor::for_ingested(&bundle.config, &ingested)?;
     let report = debrief_redact::redact_ingested(&mut ingested, &redactor);
+    // Templates are the lines' own words: a secret or a name repeated on every line is
+    // still in them.
+    for t in &mut ingested.templates {
+        t.text = redactor.redact(&t.text).text;
+    }
     debrief_timeline::classify(&mut ingested.records);
     let events = debrief_timeline::build(&ingested.records);
     let mut review = writer::write(bundle, &ingested, &events, &display, &report.counts);
-    writer::self_check(&mut review, bundle);
+    writer::self_check_with(&mut review, bundle, &ingested.streamed_lines);
     Ok(Drafted { review, ingested, events, pseudonyms: redactor.pseudonyms() })
 }
