@@ -172,7 +172,7 @@ impl Loader {
     /// be read in a stream (with its first lines loaded to tell its format).
     fn stream(&mut self, path: &Path, rel: String) -> bool {
         let lower = rel.to_ascii_lowercase();
-        let gz = lower.ends_with(".gz");
+        let gz = ends_with_any(&lower, &[".gz"]);
         let Ok(meta) = fs::metadata(path) else { return false };
         // A gzip member states its size (mod 4 GiB) in its last four bytes.
         let size = if gz { gzip_size(path).unwrap_or(0).max(meta.len()) } else { meta.len() };
@@ -527,6 +527,31 @@ mod tests {
     }
 
     #[test]
+    fn large_logs_are_left_to_stream_and_other_large_files_are_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let log: Vec<String> =
+            (0..400).map(|i| format!("2024-05-01T10:{:02}:{:02}Z INFO tick {i}\n", i / 60, i % 60)).collect();
+        let log = log.concat();
+        fs::write(dir.path().join("app.log"), &log).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(log.as_bytes()).unwrap();
+        fs::write(dir.path().join("old.log.gz"), gz.finish().unwrap()).unwrap();
+        let notes = "- a note with nothing to see\n".repeat(400);
+        fs::write(dir.path().join("notes.md"), &notes).unwrap();
+        fs::write(dir.path().join("small.log"), "2024-05-01T10:00:00Z INFO hi\n").unwrap();
+        let limits = LoadLimits { stream_logs_above: 1000, ..LoadLimits::default() };
+        let b = load_with(dir.path(), limits).unwrap();
+        assert_eq!(b.streamed.keys().collect::<Vec<_>>(), ["app.log", "old.log.gz"]);
+        let app = b.files.iter().find(|f| f.path == "app.log").unwrap();
+        assert_eq!(app.size, log.len() as u64);
+        assert!(app.text.starts_with("2024-05-01T10:00:00Z INFO tick 0\n"));
+        let gz = b.files.iter().find(|f| f.path == "old.log.gz").unwrap();
+        assert_eq!(gz.size, log.len() as u64, "the size gzip states");
+        assert_eq!(b.files.iter().find(|f| f.path == "notes.md").unwrap().text, notes, "not a log: loaded whole");
+        assert_eq!(load(dir.path()).unwrap().streamed.len(), 0, "by default every file is loaded");
+    }
+
+    #[test]
     fn zip_refuses_escaping_entries_and_reads_the_rest() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.zip");
@@ -567,7 +592,8 @@ mod tests {
             t.append_data(&mut h, "big.log", &big[..]).unwrap();
             t.into_inner().unwrap().finish().unwrap();
         }
-        let limits = LoadLimits { max_total_bytes: 4096, max_file_bytes: 10_000, max_entries: 10 };
+        let limits =
+            LoadLimits { max_total_bytes: 4096, max_file_bytes: 10_000, max_entries: 10, ..LoadLimits::default() };
         let err = load_with(&path, limits).unwrap_err();
         assert!(matches!(err, LoadError::TooLarge { .. }), "{err}");
         let b = load(&path).unwrap();

@@ -166,6 +166,10 @@ struct Episode {
     onset: Option<(OnsetKind, u64, f64)>,
 }
 
+/// Templates merged (with their counts), the runs of warning and error lines, and each
+/// template's earliest change point.
+type Plan = (Vec<(TemplateId, Stat)>, Vec<Episode>, HashMap<TemplateId, (&'static str, Timestamp)>);
+
 /// Folds one log's records into templates, bursts and onsets.
 pub(crate) struct Digest {
     source: u32,
@@ -293,7 +297,7 @@ impl Digest {
     }
 
     /// Templates merged, onsets found, runs of warning and error lines cut into episodes.
-    fn plan(&mut self) -> (Vec<(TemplateId, Stat)>, Vec<Episode>, HashMap<TemplateId, (&'static str, Timestamp)>) {
+    fn plan(&mut self) -> Plan {
         let miner = &self.miner;
         let mut merged: HashMap<TemplateId, Stat> = HashMap::new();
         for st in &self.stats {
@@ -588,7 +592,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
