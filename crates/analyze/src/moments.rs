@@ -283,7 +283,20 @@ pub fn find_moments(records: &[Record], events: &[Event], facts: &Facts) -> Mome
             _ => false,
         }
     });
-    m.first_signal = signal.and_then(|e| event_moment(e, "earliest anomalous signal in telemetry"));
+    // The onset of a log pattern: a burst of like warning or error lines that starts dense
+    // (ingest marks it with the change point that opened it).
+    let onset = cx
+        .records_where(|r| r.kind == Kind::Signal && r.attr("onset").is_some() && r.attr("template").is_some())
+        .into_iter()
+        .find(|&(t, _)| t >= from && t <= until);
+    m.first_signal = match (onset, signal.and_then(|e| e.when.utc.map(|t| (t, e)))) {
+        (Some((t, i)), other) if other.is_none_or(|(u, _)| t <= u) => {
+            let kind = records[i].attr("onset").unwrap_or("burst").replace('_', " ");
+            cx.moment(i, format!("earliest onset of a log pattern ({kind})"))
+        }
+        (_, Some((_, e))) => event_moment(e, "earliest anomalous signal in telemetry"),
+        (_, None) => None,
+    };
 
     // Resolved: a person resolving the incident in the pager, else the first declaration
     // after mitigation work.

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use debrief_analyze::{Analysis, Facts, Item, Moment};
 use debrief_ingest::{Bundle, Ingested};
 use debrief_model::{
-    Action, Citation, Duration, Event, Finding, IncidentInfo, Metric, Metrics, Precision, Question, Review,
-    ReviewSource, SCHEMA, TimelineRow, Verification, quote_of,
+    Action, Citation, Duration, Event, Finding, IncidentInfo, LogTemplateRow, Metric, Metrics, Precision, Question,
+    Review, ReviewSource, SCHEMA, TimelineRow, Verification, quote_of,
 };
 use jiff::{SignedDuration, Timestamp};
 
@@ -48,6 +48,8 @@ const QUOTE_CHARS: usize = 140;
 struct Writer<'a> {
     ingested: &'a Ingested,
     bundle: &'a Bundle,
+    /// Records of log lines by (source, line), for a burst's last line.
+    by_line: HashMap<(u32, u32), usize>,
 }
 
 impl Writer<'_> {
@@ -64,16 +66,21 @@ impl Writer<'_> {
     fn cite_all(&self, records: &[usize]) -> Vec<Citation> {
         const ALL_UP_TO: usize = 6;
         let mut out: Vec<Citation> = Vec::new();
-        let push = |c: Option<Citation>, out: &mut Vec<Citation>| {
-            if let Some(c) = c
-                && !out.contains(&c)
-            {
-                out.push(c);
+        // A record and, for a burst of log lines, its last line.
+        let push = |i: usize, out: &mut Vec<Citation>| {
+            let last = self.ingested.records.get(i).and_then(|r| {
+                let line = r.attr("last_line")?.parse().ok()?;
+                self.by_line.get(&(r.span.source, line)).copied()
+            });
+            for c in [Some(i), last].into_iter().flatten().filter_map(|i| self.cite(i)) {
+                if !out.contains(&c) {
+                    out.push(c);
+                }
             }
         };
         if records.len() <= ALL_UP_TO {
             for &i in records {
-                push(self.cite(i), &mut out);
+                push(i, &mut out);
             }
             return out;
         }
@@ -81,14 +88,14 @@ impl Writer<'_> {
         for &i in records {
             let Some(r) = self.ingested.records.get(i) else { continue };
             if seen.insert(r.span.source) {
-                push(self.cite(i), &mut out);
+                push(i, &mut out);
             }
             if out.len() >= ALL_UP_TO {
                 break;
             }
         }
         if let Some(&last) = records.last() {
-            push(self.cite(last), &mut out);
+            push(last, &mut out);
         }
         out
     }
@@ -224,7 +231,14 @@ pub(crate) fn write(
     display_zone: &str,
     redaction: &BTreeMap<String, usize>,
 ) -> Review {
-    let w = Writer { ingested, bundle };
+    let by_line = ingested
+        .records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.attr("folded").is_some())
+        .map(|(i, r)| ((r.span.source, r.span.line), i))
+        .collect();
+    let w = Writer { ingested, bundle, by_line };
     let facts = facts(bundle, ingested);
     let a = debrief_analyze::analyze(&ingested.records, events, &facts);
     let m = &a.moments;
@@ -440,21 +454,98 @@ pub(crate) fn write(
         redaction: redaction.clone(),
         verification: Verification::default(),
         assist: None,
+        log_templates: log_templates(&w, m),
     }
+}
+
+/// Templates listed in the appendix: the most lines in the window, and any that opened
+/// with a change point there.
+const TOP_TEMPLATES: usize = 10;
+const MORE_ONSETS: usize = 5;
+
+/// The log templates with the most lines around the impact: from 30 minutes before the
+/// first of first signal, impact start and detection, to mitigation (else resolution, else
+/// two hours on). With no such moment, the whole logs.
+fn log_templates(w: &Writer<'_>, m: &debrief_analyze::Moments) -> Vec<LogTemplateRow> {
+    let start = [&m.first_signal, &m.impact_start, &m.detected].into_iter().flatten().map(|x| x.time).min();
+    let end = [&m.mitigated, &m.resolved]
+        .into_iter()
+        .flatten()
+        .map(|x| x.time)
+        .min()
+        .or_else(|| start.map(|s| s + SignedDuration::from_hours(2)));
+    let start = start.map(|s| s - SignedDuration::from_mins(30));
+    let inside =
+        |t: Timestamp| start.is_none_or(|s| t >= s - SignedDuration::from_secs(59)) && end.is_none_or(|e| t <= e);
+    let mut rows: Vec<(LogTemplateRow, bool)> = w
+        .ingested
+        .templates
+        .iter()
+        .filter_map(|t| {
+            let minutes: Vec<&(Timestamp, u64)> = t.per_minute.iter().filter(|(m, _)| inside(*m)).collect();
+            let count: u64 = minutes.iter().map(|(_, n)| n).sum();
+            if count == 0 {
+                return None;
+            }
+            let source = w.ingested.sources.get(t.source as usize)?.path.clone();
+            let onset = t.onset.filter(|&(_, at)| inside(at)).map(|(k, _)| k.to_string());
+            let row = LogTemplateRow {
+                source,
+                template: t.text.clone(),
+                count,
+                total: t.count,
+                level: t.level.map(str::to_string),
+                first: minutes.first().map(|(m, _)| *m),
+                last: minutes.last().map(|(m, _)| *m),
+                citations: t.example.and_then(|i| w.cite(i)).into_iter().collect(),
+                onset: onset.clone(),
+            };
+            Some((row, onset.is_some()))
+        })
+        .collect();
+    rows.sort_by(|a, b| b.0.count.cmp(&a.0.count).then_with(|| a.0.first.cmp(&b.0.first)));
+    let mut out: Vec<LogTemplateRow> = Vec::new();
+    let mut extra = 0;
+    for (i, (row, onset)) in rows.into_iter().enumerate() {
+        if i < TOP_TEMPLATES {
+            out.push(row);
+        } else if onset && extra < MORE_ONSETS {
+            extra += 1;
+            out.push(row);
+        }
+    }
+    out
 }
 
 /// Checks every citation against the bundle; removes what fails, and statements left
 /// with no evidence, listing them in `verification.dropped`.
+#[cfg(test)]
 pub(crate) fn self_check(review: &mut Review, bundle: &Bundle) {
-    let text_of = |path: &str| bundle.files.iter().find(|f| f.path == path).map(|f| f.text.as_str());
-    let check = |c: &Citation| {
-        let lines = debrief_verify::split_lines(text_of(&c.source).unwrap_or(""));
+    self_check_with(review, bundle, &HashMap::new());
+}
+
+/// [`self_check`], where sources read in a stream are checked against the raw text of
+/// the lines their records span (`streamed`, by source index and line).
+pub(crate) fn self_check_with(review: &mut Review, bundle: &Bundle, streamed: &HashMap<u32, BTreeMap<u32, String>>) {
+    let mut split: HashMap<&str, Vec<&str>> = HashMap::new();
+    for f in &bundle.files {
+        split.insert(f.path.as_str(), debrief_verify::split_lines(&f.text));
+    }
+    let lines_of = |c: &Citation| -> Option<String> {
         let (l, e) = (c.line as usize, c.end_line as usize);
-        text_of(&c.source).is_some()
-            && l >= 1
-            && e >= l
-            && e <= lines.len()
-            && debrief_verify::check_quote(&lines[l - 1..e].join("\n"), &c.quote) == debrief_verify::Verdict::Ok
+        if l < 1 || e < l {
+            return None;
+        }
+        let i = bundle.files.iter().position(|f| f.path == c.source)?;
+        if let Some(kept) = streamed.get(&(i as u32)) {
+            let lines: Option<Vec<&str>> = (c.line..=c.end_line).map(|n| kept.get(&n).map(String::as_str)).collect();
+            return lines.map(|l| l.join("\n"));
+        }
+        let lines = split.get(c.source.as_str())?;
+        (e <= lines.len()).then(|| lines[l - 1..e].join("\n"))
+    };
+    let check = |c: &Citation| {
+        lines_of(c).is_some_and(|text| debrief_verify::check_quote(&text, &c.quote) == debrief_verify::Verdict::Ok)
     };
     let mut checked = 0;
     let mut dropped = Vec::new();
@@ -472,6 +563,7 @@ pub(crate) fn self_check(review: &mut Review, bundle: &Bundle) {
     for a in &mut review.actions {
         keep(&mut a.citations, &format!("action {:?}", a.text));
     }
+    review.log_templates.retain_mut(|t| keep(&mut t.citations, &format!("log template {:?}", t.template)));
     let metrics = &mut review.metrics;
     for (name, m) in [
         ("first_signal", &mut metrics.first_signal),

@@ -5,12 +5,13 @@
 //! are listed as skipped with the reason. Text that is not valid UTF-8 is read with the
 //! bad bytes replaced, and the source says where.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use debrief_model::{Problem, SkippedFile, SourceFile};
-use flate2::read::GzDecoder;
+use flate2::read::{GzDecoder, MultiGzDecoder};
 
 use crate::config::{ConfigError, IncidentConfig};
 
@@ -26,13 +27,27 @@ pub struct LoadLimits {
     pub max_file_bytes: u64,
     /// Number of entries in an archive or files in a folder.
     pub max_entries: usize,
+    /// A log file of a folder (or a single file) larger than this is not loaded: it is read
+    /// in a stream when it is ingested, in bounded memory, and only the lines its records
+    /// cite are kept. `u64::MAX` (the default) loads every file whole.
+    pub stream_logs_above: u64,
 }
 
 impl Default for LoadLimits {
     fn default() -> Self {
-        Self { max_total_bytes: 4 << 30, max_file_bytes: 2 << 30, max_entries: 200_000 }
+        Self { max_total_bytes: 4 << 30, max_file_bytes: 2 << 30, max_entries: 200_000, stream_logs_above: u64::MAX }
     }
 }
+
+impl LoadLimits {
+    /// The default limits, with logs above 8 MiB read in a stream.
+    pub fn streaming() -> Self {
+        Self { stream_logs_above: 8 << 20, ..Self::default() }
+    }
+}
+
+/// How much of a streamed file is loaded to tell its format.
+const HEAD_BYTES: usize = 64 * 1024;
 
 /// A loaded bundle.
 #[derive(Debug, Default)]
@@ -45,6 +60,9 @@ pub struct Bundle {
     pub config: IncidentConfig,
     /// `incident.toml` was present but could not be read.
     pub config_error: Option<ConfigError>,
+    /// Files read in a stream when ingested (logs too large to hold), by bundle-relative
+    /// path: where they are on disk. Their [`SourceFile::text`] holds only their first lines.
+    pub streamed: BTreeMap<String, PathBuf>,
 }
 
 /// A bundle could not be loaded at all.
@@ -88,7 +106,14 @@ pub fn load_with(path: &Path, limits: LoadLimits) -> Result<Bundle, LoadError> {
         _ => LoadError::Io { path: path.to_path_buf(), source: e },
     })?;
     let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let mut loader = Loader { limits, total: 0, files: Vec::new(), skipped: Vec::new(), origin: path.to_path_buf() };
+    let mut loader = Loader {
+        limits,
+        total: 0,
+        files: Vec::new(),
+        skipped: Vec::new(),
+        origin: path.to_path_buf(),
+        streamed: BTreeMap::new(),
+    };
     if meta.is_dir() {
         loader.walk(path, path)?;
     } else {
@@ -100,6 +125,8 @@ pub fn load_with(path: &Path, limits: LoadLimits) -> Result<Bundle, LoadError> {
             loader.tar(GzDecoder::new(file))?;
         } else if ends_with_any(&lower, &[".tar"]) {
             loader.tar(file)?;
+        } else if loader.stream(path, name.clone()) {
+            // A single log too large to hold: read when ingested.
         } else {
             // A single file: a bundle of one.
             let bytes = read_limited(file, limits.max_file_bytes)
@@ -124,6 +151,7 @@ impl Bundle {
             files: Vec::new(),
             skipped: Vec::new(),
             origin: PathBuf::new(),
+            streamed: BTreeMap::new(),
         };
         loader.files = files;
         loader.finish("bundle".into())
@@ -136,9 +164,41 @@ struct Loader {
     files: Vec<SourceFile>,
     skipped: Vec<SkippedFile>,
     origin: PathBuf,
+    streamed: BTreeMap<String, PathBuf>,
 }
 
 impl Loader {
+    /// Whether the file at `path` is a log above the streaming size, and so was listed to
+    /// be read in a stream (with its first lines loaded to tell its format).
+    fn stream(&mut self, path: &Path, rel: String) -> bool {
+        let lower = rel.to_ascii_lowercase();
+        let gz = ends_with_any(&lower, &[".gz"]);
+        let Ok(meta) = fs::metadata(path) else { return false };
+        // A gzip member states its size (mod 4 GiB) in its last four bytes.
+        let size = if gz { gzip_size(path).unwrap_or(0).max(meta.len()) } else { meta.len() };
+        if size <= self.limits.stream_logs_above || is_housekeeping(&rel) {
+            return false;
+        }
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        if open_decoded(path, gz).and_then(|r| r.take(HEAD_BYTES as u64).read_to_end(&mut head)).is_err()
+            || looks_binary(&head)
+        {
+            return false;
+        }
+        // Whole lines only.
+        if let Some(end) = memchr::memrchr(b'\n', &head) {
+            head.truncate(end + 1);
+        }
+        let mut file = decode(rel.clone(), head);
+        file.size = size;
+        if crate::ingest::detect(&file).is_none_or(|a| a.format() != crate::ingest::LOG_FORMAT) {
+            return false;
+        }
+        self.streamed.insert(rel, path.to_path_buf());
+        self.files.push(file);
+        true
+    }
+
     fn skip(&mut self, path: impl Into<String>, reason: impl Into<String>) {
         self.skipped.push(SkippedFile { path: path.into(), reason: reason.into() });
     }
@@ -179,6 +239,9 @@ impl Loader {
                 }
                 self.walk(root, &path)?;
             } else if ft.is_file() {
+                if self.stream(&path, rel.clone()) {
+                    continue;
+                }
                 match fs::File::open(&path).and_then(|f| read_limited(f, self.limits.max_file_bytes)) {
                     Ok(Some(bytes)) => {
                         self.count(bytes.len() as u64)?;
@@ -346,7 +409,7 @@ impl Loader {
                 }
             }
         }
-        Bundle { name, files: self.files, skipped: self.skipped, config, config_error }
+        Bundle { name, files: self.files, skipped: self.skipped, config, config_error, streamed: self.streamed }
     }
 }
 
@@ -371,6 +434,22 @@ fn decode(path: String, bytes: Vec<u8>) -> SourceFile {
             f
         }
     }
+}
+
+/// A reader of the file at `path`, gunzipped when `gz`.
+fn open_decoded(path: &Path, gz: bool) -> io::Result<Box<dyn Read + Send>> {
+    let file = io::BufReader::with_capacity(1 << 16, fs::File::open(path)?);
+    Ok(if gz { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) })
+}
+
+/// The size a gzip file states for its (last member's) content.
+fn gzip_size(path: &Path) -> Option<u64> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = fs::File::open(path).ok()?;
+    f.seek(SeekFrom::End(-4)).ok()?;
+    let mut b = [0u8; 4];
+    f.read_exact(&mut b).ok()?;
+    Some(u64::from(u32::from_le_bytes(b)))
 }
 
 /// Whether a lower-cased name ends with one of `exts`.
@@ -448,6 +527,31 @@ mod tests {
     }
 
     #[test]
+    fn large_logs_are_left_to_stream_and_other_large_files_are_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let log: Vec<String> =
+            (0..400).map(|i| format!("2024-05-01T10:{:02}:{:02}Z INFO tick {i}\n", i / 60, i % 60)).collect();
+        let log = log.concat();
+        fs::write(dir.path().join("app.log"), &log).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(log.as_bytes()).unwrap();
+        fs::write(dir.path().join("old.log.gz"), gz.finish().unwrap()).unwrap();
+        let notes = "- a note with nothing to see\n".repeat(400);
+        fs::write(dir.path().join("notes.md"), &notes).unwrap();
+        fs::write(dir.path().join("small.log"), "2024-05-01T10:00:00Z INFO hi\n").unwrap();
+        let limits = LoadLimits { stream_logs_above: 1000, ..LoadLimits::default() };
+        let b = load_with(dir.path(), limits).unwrap();
+        assert_eq!(b.streamed.keys().collect::<Vec<_>>(), ["app.log", "old.log.gz"]);
+        let app = b.files.iter().find(|f| f.path == "app.log").unwrap();
+        assert_eq!(app.size, log.len() as u64);
+        assert!(app.text.starts_with("2024-05-01T10:00:00Z INFO tick 0\n"));
+        let gz = b.files.iter().find(|f| f.path == "old.log.gz").unwrap();
+        assert_eq!(gz.size, log.len() as u64, "the size gzip states");
+        assert_eq!(b.files.iter().find(|f| f.path == "notes.md").unwrap().text, notes, "not a log: loaded whole");
+        assert_eq!(load(dir.path()).unwrap().streamed.len(), 0, "by default every file is loaded");
+    }
+
+    #[test]
     fn zip_refuses_escaping_entries_and_reads_the_rest() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.zip");
@@ -488,7 +592,8 @@ mod tests {
             t.append_data(&mut h, "big.log", &big[..]).unwrap();
             t.into_inner().unwrap().finish().unwrap();
         }
-        let limits = LoadLimits { max_total_bytes: 4096, max_file_bytes: 10_000, max_entries: 10 };
+        let limits =
+            LoadLimits { max_total_bytes: 4096, max_file_bytes: 10_000, max_entries: 10, ..LoadLimits::default() };
         let err = load_with(&path, limits).unwrap_err();
         assert!(matches!(err, LoadError::TooLarge { .. }), "{err}");
         let b = load(&path).unwrap();

@@ -1,6 +1,8 @@
 //! Running the adapters over a bundle.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use debrief_model::{Problem, Record, SkippedFile, Source, SourceFile};
 use jiff::civil::Date;
@@ -10,6 +12,7 @@ use rayon::prelude::*;
 use crate::adapter::{Adapter, Context, Parsed, Person};
 use crate::adapters;
 use crate::bundle::{Bundle, CONFIG_FILE};
+use crate::digest::{Digest, LogTemplate};
 use crate::time::zone_named;
 
 /// Everything the bundle's sources say.
@@ -23,7 +26,51 @@ pub struct Ingested {
     pub skipped: Vec<SkippedFile>,
     /// The zone naive times were read in and the display zone (IANA name), if one is known.
     pub zone: Option<String>,
+    /// The templates of every log source (`example` indexes `records`).
+    pub templates: Vec<LogTemplate>,
+    /// For sources read in a stream ([`Bundle::streamed`]): the raw text of the lines their
+    /// records span, by source index and 1-based line — what citations of them are checked
+    /// against, since the file itself is not held.
+    pub streamed_lines: HashMap<u32, BTreeMap<u32, String>>,
 }
+
+/// How far reading the streamed files has got, for a progress bar: read it from another
+/// thread while [`ingest_with`] runs.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Bytes read from disk so far (compressed bytes for `.gz`).
+    pub done: AtomicU64,
+    /// Bytes on disk of all streamed files, known once ingestion starts.
+    pub total: AtomicU64,
+}
+
+/// A reader that adds the bytes it reads to a progress count.
+struct Counting<'a, R> {
+    inner: R,
+    progress: Option<&'a Progress>,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = self.progress {
+            p.done.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+/// What one file yielded.
+#[derive(Default)]
+struct FileOut {
+    parsed: Parsed,
+    templates: Vec<LogTemplate>,
+    /// A streamed file: its lines, the records read from it, the raw text of kept lines.
+    streamed: Option<(u32, usize, BTreeMap<u32, String>)>,
+}
+
+/// The format of timestamped log lines, whose sources are folded into templates.
+pub(crate) const LOG_FORMAT: &str = "log-lines";
 
 /// The adapter most sure that `file` is its format, if any is.
 pub fn detect(file: &SourceFile) -> Option<&'static dyn Adapter> {
@@ -39,6 +86,12 @@ pub fn detect(file: &SourceFile) -> Option<&'static dyn Adapter> {
 
 /// Sniffs and parses every file of `bundle`.
 pub fn ingest(bundle: &Bundle) -> Ingested {
+    ingest_with(bundle, None)
+}
+
+/// Sniffs and parses every file of `bundle`, counting the bytes of streamed files read in
+/// `progress`.
+pub fn ingest_with(bundle: &Bundle, progress: Option<&Progress>) -> Ingested {
     let mut config_problems = Vec::new();
     let zone: Option<(String, TimeZone)> = bundle.config.timezone.as_deref().and_then(|name| {
         let z = zone_named(name);
@@ -54,7 +107,11 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
     let detected: Vec<Option<&'static dyn Adapter>> =
         bundle.files.par_iter().map(|f| if f.path == CONFIG_FILE { None } else { detect(f) }).collect();
 
-    let parse = |i: usize, adapter: &dyn Adapter, anchor: Option<Date>| -> Parsed {
+    if let Some(p) = progress {
+        let total = bundle.streamed.values().filter_map(|path| std::fs::metadata(path).ok()).map(|m| m.len()).sum();
+        p.total.store(total, Ordering::Relaxed);
+    }
+    let parse = |i: usize, adapter: &dyn Adapter, anchor: Option<Date>| -> FileOut {
         let cx = Context {
             source: i as u32,
             files: &bundle.files,
@@ -62,17 +119,44 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
             zone: zone.as_ref().map(|(n, z)| (n.as_str(), z)),
             anchor_date: anchor,
         };
-        adapter.parse(&bundle.files[i], &cx)
+        let file = &bundle.files[i];
+        if adapter.format() == LOG_FORMAT
+            && let Some(path) = bundle.streamed.get(&file.path)
+        {
+            let gz = file.path.to_ascii_lowercase().ends_with(".gz");
+            return match open_stream(path, gz, progress) {
+                Ok(input) => {
+                    let s = adapters::logs::stream(file, input, &cx);
+                    FileOut { parsed: s.parsed, templates: s.templates, streamed: Some((s.lines, s.read, s.raw)) }
+                }
+                Err(e) => FileOut {
+                    parsed: Parsed::fatal(format!("cannot read: {e}")),
+                    streamed: Some((0, 0, BTreeMap::new())),
+                    ..FileOut::default()
+                },
+            };
+        }
+        let mut parsed = adapter.parse(file, &cx);
+        if adapter.format() != LOG_FORMAT {
+            return FileOut { parsed, ..FileOut::default() };
+        }
+        // Lines folded into templates, runs of warnings and errors into bursts.
+        let mut digest = Digest::whole(i as u32);
+        for r in &parsed.records {
+            digest.add(r);
+        }
+        let templates = digest.fold(&mut parsed.records);
+        FileOut { parsed, templates, streamed: None }
     };
 
-    let mut parsed: Vec<Option<Parsed>> = detected
+    let mut parsed: Vec<Option<FileOut>> = detected
         .par_iter()
         .enumerate()
         .map(|(i, a)| a.filter(|a| !a.needs_anchor()).map(|a| parse(i, a, None)))
         .collect();
 
-    let anchor = anchor_date(parsed.iter().flatten().flat_map(|p| &p.records), zone.as_ref().map(|(_, z)| z));
-    let second: Vec<(usize, Parsed)> = detected
+    let anchor = anchor_date(parsed.iter().flatten().flat_map(|p| &p.parsed.records), zone.as_ref().map(|(_, z)| z));
+    let second: Vec<(usize, FileOut)> = detected
         .par_iter()
         .enumerate()
         .filter_map(|(i, a)| a.filter(|a| a.needs_anchor()).map(|a| (i, parse(i, a, anchor))))
@@ -84,7 +168,7 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
     let mut out = Ingested { zone: zone.map(|(n, _)| n), skipped: bundle.skipped.clone(), ..Ingested::default() };
     // One allocation for all records: appending file by file into a growing vector
     // would briefly hold the old and the doubled buffer of a million records.
-    out.records.reserve_exact(parsed.iter().flatten().map(|p| p.records.len()).sum());
+    out.records.reserve_exact(parsed.iter().flatten().map(|p| p.parsed.records.len()).sum());
     // Keep the source indices of the bundle: unknown files stay as sources with no
     // records so spans stay valid, and are also listed as skipped.
     for (i, (file, p)) in bundle.files.iter().zip(parsed).enumerate() {
@@ -101,17 +185,30 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
             });
             "unknown"
         };
-        let mut p = p.unwrap_or_default();
+        let FileOut { parsed: mut p, templates, streamed } = p.unwrap_or_default();
+        let base = out.records.len();
+        out.templates.extend(templates.into_iter().map(|mut t| {
+            t.example = t.example.map(|e| e + base);
+            t
+        }));
         problems.append(&mut p.problems);
         for r in &mut p.records {
             r.span.source = i as u32;
         }
+        let (lines, records) = match streamed {
+            Some((lines, read, raw)) => {
+                out.streamed_lines.insert(i as u32, raw);
+                (lines, read)
+            }
+            // Records read from the file: burst records folded from them are not counted.
+            None => (file.line_count(), p.records.iter().filter(|r| r.attr("template").is_none()).count()),
+        };
         out.sources.push(Source {
             path: file.path.clone(),
             format: format.to_string(),
             size: file.size,
-            lines: file.line_count(),
-            records: p.records.len(),
+            lines,
+            records,
             problems,
         });
         out.records.append(&mut p.records);
@@ -119,6 +216,17 @@ pub fn ingest(bundle: &Bundle) -> Ingested {
     }
     out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// A reader of the streamed file at `path` (gunzipped when `gz`), counting its bytes.
+fn open_stream<'a>(
+    path: &std::path::Path,
+    gz: bool,
+    progress: Option<&'a Progress>,
+) -> std::io::Result<Box<dyn Read + Send + 'a>> {
+    let file = Counting { inner: std::fs::File::open(path)?, progress };
+    let file = std::io::BufReader::with_capacity(1 << 16, file);
+    Ok(if gz { Box::new(flate2::read::MultiGzDecoder::new(file)) } else { Box::new(file) })
 }
 
 /// The local date most records with an exact time fall on.

@@ -22,8 +22,8 @@ mod time;
 pub use citation::{Citation, Span, quote_of};
 pub use record::{Actor, Attr, Confidence, Event, Finding, Kind, Record};
 pub use review::{
-    Action, ActionCategory, Assist, Conflict, Duration, IncidentInfo, Metric, Metrics, Question, Review, ReviewSource,
-    SCHEMA, SkippedFile, TimelineRow, Unverified, Verification,
+    Action, ActionCategory, Assist, Conflict, Duration, IncidentInfo, LogTemplateRow, Metric, Metrics, Question,
+    Review, ReviewSource, SCHEMA, SkippedFile, TimelineRow, Unverified, Verification,
 };
 pub use source::{Problem, Source, SourceFile};
 pub use time::{Precision, When, ZoneBasis};

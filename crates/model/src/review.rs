@@ -33,6 +33,31 @@ pub struct Review {
     /// The model's part, when `--llm` was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assist: Option<Assist>,
+    /// The log templates with the most lines around the impact (appendix).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_templates: Vec<LogTemplateRow>,
+}
+
+/// A log template around the impact: its lines folded into one pattern, counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogTemplateRow {
+    pub source: String,
+    /// The lines' common words; `<*>` where they differ.
+    pub template: String,
+    /// Its lines in the window around the impact (`first`..`last`).
+    pub count: u64,
+    /// Its lines in the whole source.
+    pub total: u64,
+    /// The worst level its lines carry, if any says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// The minutes of its first and last line in the window.
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    /// The change point that opened it (`new_template`, `rate_jump`, `error_share`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub onset: Option<String>,
+    pub citations: Vec<Citation>,
 }
 
 /// The self-check of the review's citations: what was checked and what was dropped.

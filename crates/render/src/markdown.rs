@@ -359,6 +359,27 @@ fn appendix(out: &mut Out, r: &Review) {
         }
         out.blank();
     }
+    if !r.log_templates.is_empty() {
+        out.line("### Top log templates around impact");
+        out.blank();
+        out.line(&format!("| Lines | Template | Level | First ({}) | Last | Evidence |", out.zone));
+        out.line("|---|---|---|---|---|---|");
+        for t in &r.log_templates {
+            let when = |t: Option<Timestamp>| t.map_or_else(|| "Unknown".to_string(), |t| out.local(t));
+            let lines = if t.count == t.total { t.count.to_string() } else { format!("{} of {}", t.count, t.total) };
+            let onset = t.onset.as_deref().map(|o| format!(" ({})", o.replace('_', " "))).unwrap_or_default();
+            let row = format!(
+                "| {lines} | {} | {}{onset} | {} | {} | {} |",
+                cell(&code(&short(&t.template, 160))),
+                t.level.as_deref().unwrap_or("—"),
+                when(t.first),
+                when(t.last),
+                cell(&evidence(&t.citations))
+            );
+            out.line(&row);
+        }
+        out.blank();
+    }
     out.line("### Redaction");
     out.blank();
     if r.redaction.is_empty() {
@@ -498,6 +519,7 @@ mod tests {
             redaction: BTreeMap::from([("person".into(), 4)]),
             verification: Verification { checked: 4, dropped: vec![] },
             assist: None,
+            log_templates: Vec::new(),
         }
     }
 

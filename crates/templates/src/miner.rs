@@ -588,7 +588,21 @@ pub(crate) fn shape_hash(line: &str, buf: &mut Vec<u8>) -> u64 {
     buf.clear();
     let b = line.as_bytes();
     let mut run = 0u8;
-    for (i, &c) in b.iter().enumerate() {
+    let mut i = 0;
+    while i < b.len() {
+        // A run of 8+ hex letters with a letter (a trace id, a hash) is masked whatever its
+        // letters: one shape for all of them.
+        if b[i].is_ascii_alphanumeric() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+            let len = b[i..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+            let word = &b[i..i + len];
+            if len >= 8 && word.iter().all(u8::is_ascii_hexdigit) && word.iter().any(u8::is_ascii_alphabetic) {
+                buf.extend_from_slice(b"\x01h");
+                run = 0;
+                i += len;
+                continue;
+            }
+        }
+        let c = b[i];
         if c.is_ascii_digit() {
             let lone_end = run == 0
                 && i > 0
@@ -604,6 +618,7 @@ pub(crate) fn shape_hash(line: &str, buf: &mut Vec<u8>) -> u64 {
             run = 0;
             buf.push(c);
         }
+        i += 1;
     }
     crate::hash::hash_bytes(buf)
 }

@@ -148,6 +148,15 @@ impl Cell {
         c
     }
 
+    fn merge(&mut self, c: &Cell) {
+        self.count += c.count;
+        self.errors += c.errors;
+        self.first = self.first.min(c.first);
+        self.last = self.last.max(c.last);
+        self.first_error = self.first_error.min(c.first_error);
+        self.last_error = self.last_error.max(c.last_error);
+    }
+
     fn add(&mut self, o: &Occurrence) {
         let at = (o.time, o.line);
         self.count += 1;
@@ -174,51 +183,158 @@ pub struct Histogram {
 
 /// Counts lines per template per bucket.
 pub fn histogram(occurrences: &[Occurrence], bucket: SignedDuration) -> Histogram {
-    let (cells, start, buckets) = cells(occurrences, bucket);
-    let series = cells.into_iter().map(|(t, cs)| (t, cs.iter().map(|c| (c.bucket, c.count)).collect())).collect();
-    Histogram { start, bucket, buckets, series }
+    Tally::for_slice(occurrences, bucket).histogram(|t| t)
 }
 
 fn bucket_width(bucket: SignedDuration) -> i128 {
     bucket.as_nanos().max(1)
 }
 
-/// Cells per template (templates in order of their first line), the first time, and the bucket count.
-fn cells(occurrences: &[Occurrence], bucket: SignedDuration) -> (Vec<(TemplateId, Vec<Cell>)>, Timestamp, u64) {
-    let Some(start) = occurrences.iter().map(|o| o.time).min() else {
-        return (Vec::new(), Timestamp::UNIX_EPOCH, 0);
-    };
-    let width = bucket_width(bucket);
-    let index = |t: Timestamp| ((t.as_nanosecond() - start.as_nanosecond()) / width) as u64;
-    let mut order: Vec<&Occurrence> = occurrences.iter().collect();
-    order.sort_by_key(|o| (o.template, o.time, o.line));
-    let mut out: Vec<(TemplateId, Vec<Cell>)> = Vec::new();
-    let mut buckets = 0;
-    for o in order {
-        let b = index(o.time);
-        buckets = buckets.max(b + 1);
-        match out.last_mut() {
-            Some((t, cs)) if *t == o.template => match cs.last_mut() {
-                Some(c) if c.bucket == b => c.add(o),
-                _ => cs.push(Cell::new(b, o)),
-            },
-            _ => out.push((o.template, vec![Cell::new(b, o)])),
+/// Lines counted per template per time bucket as they come, for onsets over inputs too large
+/// to keep: its memory grows with templates × buckets, never with lines.
+///
+/// ```
+/// use debrief_templates::{Config, Miner, Occurrence, OnsetConfig, Tally};
+/// use jiff::{SignedDuration, Timestamp};
+///
+/// let mut miner = Miner::new(Config::default());
+/// let mut tally = Tally::new(SignedDuration::from_secs(60));
+/// let t0: Timestamp = "2024-05-01T10:00:00Z".parse().unwrap();
+/// for s in 0..1200u64 {
+///     let line = if s >= 900 && s % 2 == 0 { format!("upstream timed out after {s}ms") } else { format!("GET /api/{s} 200") };
+///     let template = miner.add(&line);
+///     tally.add(&Occurrence { line: s + 1, time: t0 + SignedDuration::from_secs(s as i64), template, level: None });
+/// }
+/// let bursts = tally.bursts(&OnsetConfig::default(), |t| miner.resolve(t));
+/// assert_eq!(bursts[0].first_line, 901);
+/// assert_eq!(tally.lines(), 1200);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Tally {
+    bucket: SignedDuration,
+    /// The time bucket 0 starts at: the first line's (buckets before it are negative).
+    origin: Option<Timestamp>,
+    cells: Vec<(TemplateId, i64, Cell)>,
+    /// Each template's most recent cell (`u32::MAX`: none), by template index.
+    latest: Vec<u32>,
+    /// Cells of a template that are not its most recent one (lines out of time order).
+    index: std::collections::HashMap<(TemplateId, i64), u32>,
+    lines: u64,
+}
+
+impl Tally {
+    pub fn new(bucket: SignedDuration) -> Self {
+        Self {
+            bucket,
+            origin: None,
+            cells: Vec::new(),
+            latest: Vec::new(),
+            index: std::collections::HashMap::new(),
+            lines: 0,
         }
     }
-    out.sort_by_key(|(_, cs)| cs.iter().map(|c| c.first.1).min());
-    (out, start, buckets)
+
+    /// A tally of `occurrences` whose buckets start at the earliest of them.
+    fn for_slice(occurrences: &[Occurrence], bucket: SignedDuration) -> Self {
+        let mut t = Self::new(bucket);
+        t.origin = occurrences.iter().map(|o| o.time).min();
+        for o in occurrences {
+            t.add(o);
+        }
+        t
+    }
+
+    /// Lines added.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// Counts one line.
+    pub fn add(&mut self, o: &Occurrence) {
+        self.lines += 1;
+        let origin = *self.origin.get_or_insert(o.time);
+        let b = (o.time.as_nanosecond() - origin.as_nanosecond()).div_euclid(bucket_width(self.bucket)) as i64;
+        let t = o.template.index();
+        if self.latest.len() <= t {
+            self.latest.resize(t + 1, u32::MAX);
+        }
+        let latest = self.latest[t];
+        if let Some((_, lb, cell)) = self.cells.get_mut(latest as usize) {
+            if *lb == b {
+                cell.add(o);
+                return;
+            }
+            if *lb > b {
+                // An older bucket of this template: look it up.
+                match self.index.get(&(o.template, b)) {
+                    Some(&i) => self.cells[i as usize].2.add(o),
+                    None => {
+                        self.index.insert((o.template, b), self.cells.len() as u32);
+                        self.cells.push((o.template, b, Cell::new(0, o)));
+                    }
+                }
+                return;
+            }
+            self.index.insert((o.template, *lb), latest);
+        }
+        self.latest[t] = self.cells.len() as u32;
+        self.cells.push((o.template, b, Cell::new(0, o)));
+    }
+
+    /// Cells per template as `resolve` names templates now (templates in order of their first
+    /// line, cells in bucket order), the start of bucket 0, and the bucket count.
+    fn series(&self, resolve: impl Fn(TemplateId) -> TemplateId) -> (Vec<(TemplateId, Vec<Cell>)>, Timestamp, u64) {
+        let Some(origin) = self.origin else {
+            return (Vec::new(), Timestamp::UNIX_EPOCH, 0);
+        };
+        let min = self.cells.iter().map(|c| c.1).min().unwrap_or(0);
+        let mut all: Vec<(TemplateId, u64, Cell)> =
+            self.cells.iter().map(|&(t, b, c)| (resolve(t), (b - min) as u64, c)).collect();
+        all.sort_by_key(|&(t, b, c)| (t, b, c.first));
+        let mut out: Vec<(TemplateId, Vec<Cell>)> = Vec::new();
+        let mut buckets = 0;
+        for (t, b, mut c) in all {
+            c.bucket = b;
+            buckets = buckets.max(b + 1);
+            match out.last_mut() {
+                Some((last, cs)) if *last == t => match cs.last_mut() {
+                    Some(prev) if prev.bucket == b => prev.merge(&c),
+                    _ => cs.push(c),
+                },
+                _ => out.push((t, vec![c])),
+            }
+        }
+        out.sort_by_key(|(_, cs)| cs.iter().map(|c| c.first.1).min());
+        let width = i64::try_from(bucket_width(self.bucket)).unwrap_or(i64::MAX);
+        let start = origin.checked_add(SignedDuration::from_nanos(min.saturating_mul(width))).unwrap_or(origin);
+        (out, start, buckets)
+    }
+
+    /// Lines per template per bucket, templates as `resolve` names them.
+    pub fn histogram(&self, resolve: impl Fn(TemplateId) -> TemplateId) -> Histogram {
+        let (cells, start, buckets) = self.series(resolve);
+        let series = cells.into_iter().map(|(t, cs)| (t, cs.iter().map(|c| (c.bucket, c.count)).collect())).collect();
+        Histogram { start, bucket: self.bucket, buckets, series }
+    }
+
+    /// Bursts and onsets, earliest first, templates as `resolve` names them (pass
+    /// [`Miner::resolve`](crate::Miner::resolve): templates merge while mining). The tally's
+    /// bucket is used, not `config.bucket`.
+    pub fn bursts(&self, config: &OnsetConfig, resolve: impl Fn(TemplateId) -> TemplateId) -> Vec<Burst> {
+        let (series, _, buckets) = self.series(resolve);
+        let mut bursts = Vec::new();
+        for (template, cs) in &series {
+            template_bursts(*template, cs, config, &mut bursts);
+        }
+        error_share_bursts(&series, buckets, config, &mut bursts);
+        bursts.sort_by_key(|b| (b.start, b.first_line, b.kind));
+        bursts
+    }
 }
 
 /// Finds bursts and onsets, earliest first.
 pub fn find_bursts(occurrences: &[Occurrence], config: &OnsetConfig) -> Vec<Burst> {
-    let (series, _, buckets) = cells(occurrences, config.bucket);
-    let mut bursts = Vec::new();
-    for (template, cs) in &series {
-        template_bursts(*template, cs, config, &mut bursts);
-    }
-    error_share_bursts(&series, buckets, config, &mut bursts);
-    bursts.sort_by_key(|b| (b.start, b.first_line, b.kind));
-    bursts
+    Tally::for_slice(occurrences, config.bucket).bursts(config, |t| t)
 }
 
 fn template_bursts(template: TemplateId, cs: &[Cell], config: &OnsetConfig, out: &mut Vec<Burst>) {
@@ -431,6 +547,41 @@ mod tests {
         let h = histogram(&v, SignedDuration::from_secs(60));
         assert_eq!(h.buckets, 10);
         assert_eq!(h.series[1].1[0], (7, 20));
+    }
+
+    #[test]
+    fn a_tally_fed_out_of_order_with_merged_templates_finds_the_same_bursts() {
+        let mut v = Vec::new();
+        let mut line = 0;
+        for s in 0..900 {
+            line += 1;
+            v.push(occ(line, s, 0, false));
+            if s >= 600 && s % 2 == 0 {
+                line += 1;
+                // Templates 1 and 2 turn out to be one (as when the miner merges them).
+                v.push(occ(line, s, 1 + u32::from(s % 4 == 0), true));
+            }
+        }
+        let merged: Vec<Occurrence> =
+            v.iter().map(|o| Occurrence { template: TemplateId(o.template.0.min(1)), ..*o }).collect();
+        let want = find_bursts(&merged, &OnsetConfig::default());
+        assert!(want.iter().any(|b| b.kind == OnsetKind::NewTemplate && b.first_line == 602), "{want:?}");
+        // Lines arrive a little out of time order: swap neighbours across bucket edges.
+        let mut shuffled = v.clone();
+        for i in (0..shuffled.len() - 1).step_by(7) {
+            shuffled.swap(i, i + 1);
+        }
+        let mut tally = Tally::new(SignedDuration::from_secs(60));
+        tally.origin = Some(at(0));
+        for o in &shuffled {
+            tally.add(o);
+        }
+        assert_eq!(tally.lines(), v.len() as u64);
+        let got = tally.bursts(&OnsetConfig::default(), |t| TemplateId(t.0.min(1)));
+        assert_eq!(got, want);
+        let h = tally.histogram(|t| TemplateId(t.0.min(1)));
+        assert_eq!(h.series.len(), 2);
+        assert_eq!(h.series[1].1.iter().map(|&(_, n)| n).sum::<u64>(), 150);
     }
 
     #[test]

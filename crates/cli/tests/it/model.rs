@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 use serde_json::{Value, json};
 
 #[path = "../../../llm/tests/fake_llm/mod.rs"]
+#[allow(dead_code)]
 mod fake_llm;
 
 use fake_llm::{FakeServer, Reply};

@@ -15,6 +15,8 @@
 //! this adapter [needs the anchor](Adapter::needs_anchor).
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::Read;
 
 use debrief_model::{Attr, Kind, Precision, Problem, Record, SourceFile, Span, When, ZoneBasis};
 use jiff::Timestamp;
@@ -1442,22 +1444,19 @@ fn dominant(text: &str) -> Option<Shape> {
     (n > 0).then(|| Shape::ALL[i])
 }
 
-fn parse(file: &SourceFile, cx: &Context<'_>) -> Parsed {
-    let text = file.text.as_str();
-    let Some(shape) = dominant(text) else {
-        return Parsed::fatal(
-            "no timestamped lines: expected lines that open with a time, JSON lines with a time field, or logfmt with ts=",
-        );
-    };
+/// A reader for a log whose first lines are `head`, and the layout it has; `None` when no
+/// line has a time.
+fn reader<'a>(head: &str, cx: &'a Context<'_>, capacity: usize) -> Option<(Reader<'a>, Shape)> {
+    let shape = dominant(head)?;
     let zone = match cx.zone {
         Some((name, tz)) => Zone { tz, name, assumed: false },
-        None => Zone { tz: &TimeZone::UTC, name: "UTC", assumed: true },
+        None => Zone { tz: &UTC, name: "UTC", assumed: true },
     };
     let mut rd = Reader {
         source: cx.source,
         zone,
         anchor: cx.anchor_date,
-        records: Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1),
+        records: Vec::with_capacity(capacity),
         problems: Vec::new(),
         line_problems: 0,
         once: Once::default(),
@@ -1466,72 +1465,201 @@ fn parse(file: &SourceFile, cx: &Context<'_>) -> Parsed {
         seen_timed: false,
     };
     if shape == Shape::Clock
-        && let Some((d, start)) = header_date(text)
+        && let Some((d, start)) = header_date(head)
     {
         rd.clock_date = Some(d);
         rd.last_clock = start;
     }
+    Some((rd, shape))
+}
 
+static UTC: TimeZone = TimeZone::UTC;
+
+const NO_TIMES: &str =
+    "no timestamped lines: expected lines that open with a time, JSON lines with a time field, or logfmt with ts=";
+
+impl Reader<'_> {
+    /// Reads line `no` (without its `\n`), as a record or as part of the one before.
+    fn line(&mut self, shape: Shape, raw: &str, no: u32) {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if line.trim().is_empty() {
+            return;
+        }
+        if shape == Shape::Json {
+            let l = line.trim();
+            if l.starts_with('{') {
+                self.json_line(l, no);
+            } else {
+                self.line_problem(no, "expected a JSON object on this line of a JSON-lines log — line skipped");
+            }
+            return;
+        }
+        match parse_as(shape, line) {
+            Some(f) if f.shape == Shape::Logfmt => self.logfmt_line(line, no, f),
+            Some(f) => self.text_line(line, no, f),
+            None => self.untimed(line, no),
+        }
+    }
+
+    /// The file-wide problems, once the last line is read.
+    fn finish(&mut self) {
+        if self.line_problems > MAX_LINE_PROBLEMS {
+            self.problems.push(Problem {
+                line: None,
+                message: format!(
+                    "{} more lines had problems like the ones above (only the first {MAX_LINE_PROBLEMS} are listed)",
+                    self.line_problems - MAX_LINE_PROBLEMS
+                ),
+                can_continue: true,
+            });
+        }
+        if self.once.assumed_zone {
+            self.problems.push(Problem {
+                line: None,
+                message: "times without an offset were read as UTC because nothing states their zone — set `timezone` in incident.toml if they are local times".into(),
+                can_continue: true,
+            });
+        }
+        if self.once.no_year {
+            self.problems.push(Problem {
+                line: None,
+                message: "lines carry no year and no other source dates the incident — their times are left unknown; add a source with full dates or `[moments]` in incident.toml".into(),
+                can_continue: true,
+            });
+        }
+        if self.once.clock_undated {
+            self.problems.push(Problem {
+                line: None,
+                message: "[HH:MM:SS] lines have no date: no header line (`Started 2019-07-02 …`) and no other source dates the incident — their times are left unknown".into(),
+                can_continue: true,
+            });
+        }
+    }
+}
+
+fn parse(file: &SourceFile, cx: &Context<'_>) -> Parsed {
+    let text = file.text.as_str();
+    let capacity = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    let Some((mut rd, shape)) = reader(text, cx, capacity) else {
+        return Parsed::fatal(NO_TIMES);
+    };
     let bytes = text.as_bytes();
     let mut start = 0;
     let mut no = 0u32;
     let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
     for end in ends {
         no += 1;
-        let raw = &text[start..end];
+        rd.line(shape, &text[start..end], no);
         start = end + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.trim().is_empty() {
-            continue;
-        }
-        if shape == Shape::Json {
-            let l = line.trim();
-            if l.starts_with('{') {
-                rd.json_line(l, no);
-            } else {
-                rd.line_problem(no, "expected a JSON object on this line of a JSON-lines log — line skipped");
-            }
-            continue;
-        }
-        match parse_as(shape, line) {
-            Some(f) if f.shape == Shape::Logfmt => rd.logfmt_line(line, no, f),
-            Some(f) => rd.text_line(line, no, f),
-            None => rd.untimed(line, no),
-        }
     }
-
-    if rd.line_problems > MAX_LINE_PROBLEMS {
-        rd.problems.push(Problem {
-            line: None,
-            message: format!(
-                "{} more lines had problems like the ones above (only the first {MAX_LINE_PROBLEMS} are listed)",
-                rd.line_problems - MAX_LINE_PROBLEMS
-            ),
-            can_continue: true,
-        });
-    }
-    if rd.once.assumed_zone {
-        rd.problems.push(Problem {
-            line: None,
-            message: "times without an offset were read as UTC because nothing states their zone — set `timezone` in incident.toml if they are local times".into(),
-            can_continue: true,
-        });
-    }
-    if rd.once.no_year {
-        rd.problems.push(Problem {
-            line: None,
-            message: "lines carry no year and no other source dates the incident — their times are left unknown; add a source with full dates or `[moments]` in incident.toml".into(),
-            can_continue: true,
-        });
-    }
-    if rd.once.clock_undated {
-        rd.problems.push(Problem {
-            line: None,
-            message: "[HH:MM:SS] lines have no date: no header line (`Started 2019-07-02 …`) and no other source dates the incident — their times are left unknown".into(),
-            can_continue: true,
-        });
-    }
+    rd.finish();
     Parsed { records: rd.records, problems: rd.problems, ..Parsed::default() }
+}
+
+/// What a log read in a stream yields.
+pub(crate) struct Streamed {
+    /// The records kept (the lines a review may cite) and the burst records, in line order.
+    pub parsed: Parsed,
+    pub templates: Vec<crate::digest::LogTemplate>,
+    /// The raw text of every line the kept records span.
+    pub raw: BTreeMap<u32, String>,
+    /// Lines in the file.
+    pub lines: u32,
+    /// Records read (all of them, kept or not).
+    pub read: usize,
+}
+
+/// The most a record's raw lines may hold while it is read (a stack trace that runs on
+/// past this is kept without its tail, and its citation is dropped if it needs it).
+const RAW_CAP: usize = 1 << 20;
+
+/// Reads a log too large to hold from `input`, a line at a time in 1 MiB chunks: every
+/// line is parsed and folded into templates, bursts and onsets, and only the records a
+/// review may cite are kept (see [`Digest`](crate::digest::Digest)). `file.text` holds the
+/// file's first lines, which decide its layout.
+pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) -> Streamed {
+    let mut out =
+        Streamed { parsed: Parsed::default(), templates: Vec::new(), raw: BTreeMap::new(), lines: 0, read: 0 };
+    let Some((mut rd, shape)) = reader(&file.text, cx, 4) else {
+        out.parsed = Parsed::fatal(NO_TIMES);
+        return out;
+    };
+    let mut digest = crate::digest::Digest::streamed(cx.source);
+    // The raw lines since the pending record (the last one read) began.
+    let mut raw = String::new();
+    let take = |digest: &mut crate::digest::Digest, r: Record, raw: &str, read: &mut usize| {
+        *read += 1;
+        let refs = digest.add(&r);
+        if refs > 0 {
+            let n = (r.span.end_line - r.span.line + 1) as usize;
+            let end = memchr::memchr_iter(b'\n', raw.as_bytes()).nth(n - 1).unwrap_or(raw.len());
+            digest.keep(r, raw[..end].to_string(), refs);
+        }
+    };
+    let mut no = 0u32;
+    let mut bad_utf8 = None;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut filled = 0;
+    let mut eof = false;
+    while !eof {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => eof = true,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                rd.problems.push(Problem::whole(format!("reading stopped after line {no}: {e}")));
+                eof = true;
+            }
+        }
+        let mut start = 0;
+        let scan_to = if eof { filled } else { memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |i| i + 1) };
+        while start < scan_to {
+            let end = memchr::memchr(b'\n', &buf[start..scan_to]).map_or(scan_to, |i| start + i);
+            no += 1;
+            let bytes = &buf[start..end];
+            let line = match std::str::from_utf8(bytes) {
+                Ok(l) => std::borrow::Cow::Borrowed(l),
+                Err(_) => {
+                    bad_utf8.get_or_insert(no);
+                    String::from_utf8_lossy(bytes)
+                }
+            };
+            let before = rd.records.len();
+            rd.line(shape, &line, no);
+            let line = line.strip_suffix('\r').unwrap_or(&line);
+            if rd.records.len() > before {
+                // A record began here: the ones before it are complete.
+                let done = rd.records.len() - 1;
+                for r in rd.records.drain(..done) {
+                    take(&mut digest, r, &raw, &mut out.read);
+                }
+                raw.clear();
+                raw.push_str(line);
+            } else if !rd.records.is_empty() && raw.len() < RAW_CAP {
+                raw.push('\n');
+                raw.push_str(line);
+            }
+            start = end + 1;
+        }
+        buf.copy_within(start.min(filled)..filled, 0);
+        filled -= start.min(filled);
+    }
+    for r in std::mem::take(&mut rd.records) {
+        take(&mut digest, r, &raw, &mut out.read);
+    }
+    rd.finish();
+    if let Some(line) = bad_utf8 {
+        rd.problems.push(Problem::at(line, "invalid UTF-8 (first at this line); bad bytes replaced with U+FFFD"));
+    }
+    let (records, raw, templates) = digest.finish();
+    out.parsed = Parsed { records, problems: rd.problems, ..Parsed::default() };
+    out.raw = raw;
+    out.templates = templates;
+    out.lines = no;
+    out
 }
 
 #[cfg(test)]
