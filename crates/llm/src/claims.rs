@@ -129,6 +129,12 @@ fn ids<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> 
     })
 }
 
+/// The top-level keys an answer may have; one of them must be there.
+const ANSWER_KEYS: [&str; 8] = [
+    "summary", "customer_impact", "contributing_factors", "decisions", "went_well", "went_poorly", "actions",
+    "questions",
+];
+
 /// Reads a model's answer: the JSON object in `text` (a surrounding code fence or sentence
 /// is ignored). The error says what is wrong, to send back for one repair.
 pub fn parse_answer(text: &str) -> Result<Answer, String> {
@@ -139,12 +145,8 @@ pub fn parse_answer(text: &str) -> Result<Answer, String> {
     };
     let value: Value = serde_json::from_str(body).map_err(|e| format!("the answer is not valid JSON: {e}"))?;
     let Value::Object(map) = &value else { return Err("the answer is not a JSON object".into()) };
-    const KEYS: [&str; 8] = [
-        "summary", "customer_impact", "contributing_factors", "decisions", "went_well", "went_poorly", "actions",
-        "questions",
-    ];
-    if !KEYS.iter().any(|k| map.contains_key(*k)) {
-        return Err(format!("the answer has none of the fields {}", KEYS.join(", ")));
+    if !ANSWER_KEYS.iter().any(|k| map.contains_key(*k)) {
+        return Err(format!("the answer has none of the fields {}", ANSWER_KEYS.join(", ")));
     }
     serde_json::from_value(value).map_err(|e| format!("the answer does not have the required shape: {e}"))
 }

@@ -1,5 +1,6 @@
 //! `--llm`: the model's turn after the engine's draft, or what it would be sent.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use debrief_llm::Provider;
@@ -90,7 +91,7 @@ impl Model {
         let total = requests.len();
         for (i, request) in requests.iter().enumerate() {
             let shown = provider::describe(&self.spec, &self.settings, &env, request)?;
-            out.push_str(&format!("# request {} of {total}\n{shown}\n", i + 1));
+            let _ = writeln!(out, "# request {} of {total}\n{shown}", i + 1);
         }
         if total > 1 {
             out.push_str("# then one more request merges the verified claims of the requests above\n");
