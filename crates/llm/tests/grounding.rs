@@ -1,6 +1,9 @@
 //! The model path end to end with scripted providers: what is sent, what is verified, what
 //! reaches the review, and what happens when the model misbehaves or is not there.
 
+// The eval sweeps print what they measured; a generated log is built line by line.
+#![allow(clippy::print_stdout, clippy::format_push_string)]
+
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -73,7 +76,7 @@ impl Fake {
 
     fn replying(answers: Vec<Result<String, LlmError>>) -> Self {
         let answers = Mutex::new(VecDeque::from(answers));
-        Self::new(move |_, _| answers.lock().unwrap().pop_front().unwrap_or_else(|| Err(LlmError::Cancelled)))
+        Self::new(move |_, _| answers.lock().unwrap().pop_front().unwrap_or(Err(LlmError::Cancelled)))
     }
 
     fn slow(mut self, delay: Duration) -> Self {
