@@ -5,6 +5,7 @@
 #
 #   bench/local-model.sh
 #   DEBRIEF_TEST_GGUF=/models/other.gguf bench/local-model.sh   # another model
+#   PROFILE=dev bench/local-model.sh                            # reuse a debug build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,9 +37,10 @@ if [ "$(uname -m)" = "x86_64" ]; then
 fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/local}"
 
-cargo build --release -p debrief-llm --features local --tests --quiet
+PROFILE="${PROFILE:-release}"
+cargo build --profile "$PROFILE" -p debrief-llm --features local --tests --quiet
 export DEBRIEF_TEST_GGUF="$GGUF"
 start=$(date +%s.%N)
-cargo test --release -p debrief-llm --features local --test local_model -- --nocapture --test-threads 1
+cargo test --profile "$PROFILE" -p debrief-llm --features local --test local_model -- --nocapture --test-threads 1
 end=$(date +%s.%N)
 printf 'local model tests: %.1f s (load average %s)\n' "$(echo "$end - $start" | bc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
