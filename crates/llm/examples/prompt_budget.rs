@@ -27,9 +27,11 @@ fn main() {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--budget" => {
-                budget.budget_tokens = args.next().and_then(|v| v.parse().ok()).unwrap_or(budget.budget_tokens)
+                budget.budget_tokens = args.next().and_then(|v| v.parse().ok()).unwrap_or(budget.budget_tokens);
             }
-            "--windows" => budget.max_windows = args.next().and_then(|v| v.parse().ok()).unwrap_or(budget.max_windows),
+            "--windows" => {
+                budget.max_windows = args.next().and_then(|v| v.parse().ok()).unwrap_or(budget.max_windows);
+            }
             "--gold" => gold = args.next().map(PathBuf::from),
             "--show" => show = true,
             "--ranked" => ranked = true,
@@ -95,8 +97,8 @@ fn main() {
         "overhead          {:.1} ms (evidence {:.1} ms, plan {:.1} ms, requests {:.1} ms)",
         overhead.as_secs_f64() * 1e3,
         t_evidence.as_secs_f64() * 1e3,
-        (t_plan - t_evidence).as_secs_f64() * 1e3,
-        (overhead - t_plan).as_secs_f64() * 1e3
+        t_plan.saturating_sub(t_evidence).as_secs_f64() * 1e3,
+        overhead.saturating_sub(t_plan).as_secs_f64() * 1e3
     );
     for n in &plan.notes {
         println!("note              {n}");

@@ -132,6 +132,10 @@ fn ids<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> 
 /// Reads a model's answer: the JSON object in `text` (a surrounding code fence or sentence
 /// is ignored). The error says what is wrong, to send back for one repair.
 pub fn parse_answer(text: &str) -> Result<Answer, String> {
+    const KEYS: [&str; 8] = [
+        "summary", "customer_impact", "contributing_factors", "decisions", "went_well", "went_poorly", "actions",
+        "questions",
+    ];
     let start = text.find('{').ok_or("the answer holds no JSON object")?;
     let body = match text.rfind('}').filter(|&e| e > start) {
         Some(end) => &text[start..=end],
@@ -139,10 +143,6 @@ pub fn parse_answer(text: &str) -> Result<Answer, String> {
     };
     let value: Value = serde_json::from_str(body).map_err(|e| format!("the answer is not valid JSON: {e}"))?;
     let Value::Object(map) = &value else { return Err("the answer is not a JSON object".into()) };
-    const KEYS: [&str; 8] = [
-        "summary", "customer_impact", "contributing_factors", "decisions", "went_well", "went_poorly", "actions",
-        "questions",
-    ];
     if !KEYS.iter().any(|k| map.contains_key(*k)) {
         return Err(format!("the answer has none of the fields {}", KEYS.join(", ")));
     }

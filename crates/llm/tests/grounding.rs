@@ -1,7 +1,9 @@
 //! The model path end to end with scripted providers: what is sent, what is verified, what
 //! reaches the review, and what happens when the model misbehaves or is not there.
+#![allow(clippy::print_stdout)]
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -48,7 +50,7 @@ fn big_bundle() -> Bundle {
     for (i, a) in A.iter().enumerate() {
         for (j, b) in B.iter().enumerate() {
             let s = (i * 15 + j) * 10;
-            log.push_str(&format!("2024-05-01T09:{:02}:{:02}Z INFO job {a} {b} shard\n", 40 + s / 60 % 20, s % 60));
+            let _ = writeln!(log, "2024-05-01T09:{:02}:{:02}Z INFO job {a} {b} shard", 40 + s / 60 % 20, s % 60);
         }
     }
     let mut files = bundle().files;
@@ -73,7 +75,7 @@ impl Fake {
 
     fn replying(answers: Vec<Result<String, LlmError>>) -> Self {
         let answers = Mutex::new(VecDeque::from(answers));
-        Self::new(move |_, _| answers.lock().unwrap().pop_front().unwrap_or_else(|| Err(LlmError::Cancelled)))
+        Self::new(move |_, _| answers.lock().unwrap().pop_front().unwrap_or(Err(LlmError::Cancelled)))
     }
 
     fn slow(mut self, delay: Duration) -> Self {
