@@ -11,6 +11,7 @@
 #
 #   bench/llm_prompt.sh
 #   SIZES="10000" PAD=100000 BUDGET=16000 bench/llm_prompt.sh
+#   PAD=0 bench/llm_prompt.sh       # the generated bundles only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"10000 1000000"}
@@ -33,11 +34,11 @@ for n in $SIZES; do
     if [ -z "$best" ] || awk "BEGIN{exit !($ms < $best)}"; then best=$ms; cp "$work/out" "$work/best"; fi
   done
   echo "-- $n lines (best of $RUNS)"
-  grep -E '^(records|draft|evidence lines|requests|largest request|overhead|note)' "$work/best"
+  grep -E '^(records|draft|evidence lines|requests|largest request|overhead|with a model|note)' "$work/best"
 done
 
 eval_dir=../shared/eval/incidents
-if [ -d "$eval_dir" ]; then
+if [ -d "$eval_dir" ] && [ "$PAD" -gt 0 ]; then
   echo
   echo "== eval bundles padded with $PAD noise lines, budget $BUDGET tokens"
   for inc in "$eval_dir"/*/; do
@@ -46,7 +47,7 @@ if [ -d "$eval_dir" ]; then
     python3 bench/pad_bundle.py "$inc/bundle" "$inc/gold.json" "$p" "$PAD"
     echo "-- $name"
     "$bin" "$p" --budget "$BUDGET" --gold "$inc/gold.json" \
-      | grep -E '^(lines|evidence lines|requests|largest request|overhead|gold)'
+      | grep -E '^(lines|evidence lines|requests|largest request|overhead|with a model|gold)'
     rm -rf "$p"
   done
 fi

@@ -11,11 +11,40 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::Instant as Clock;
 
 use debrief_llm::evidence::{Evidence, Inputs};
 use debrief_llm::guard::Guard;
 use debrief_llm::prompt::{Budget, Plan, request_tokens};
+
+/// A model that answers at once, restating the first 20 evidence lines of each request
+/// (and, asked to merge, the claims it was given).
+struct Instant;
+
+impl debrief_llm::Provider for Instant {
+    fn label(&self) -> String {
+        "bench:instant".into()
+    }
+
+    fn complete(&self, request: &debrief_llm::ChatRequest) -> Result<debrief_llm::ChatResponse, debrief_llm::LlmError> {
+        let user = request.messages.last().map_or("", |m| m.content.as_str());
+        let claims: Vec<serde_json::Value> = user
+            .lines()
+            .filter(|l| l.starts_with('E') && l.contains("] "))
+            .take(20)
+            .filter_map(|l| {
+                let mut parts = l.splitn(4, ' ');
+                let id = parts.next()?;
+                let text = parts.nth(2)?;
+                Some(serde_json::json!({"text": format!("The record reads: {text}"), "evidence": [id], "quotes": []}))
+            })
+            .collect();
+        Ok(debrief_llm::ChatResponse {
+            text: serde_json::json!({"went_well": claims}).to_string(),
+            usage: debrief_llm::Usage::default(),
+        })
+    }
+}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -29,7 +58,9 @@ fn main() {
             "--budget" => {
                 budget.budget_tokens = args.next().and_then(|v| v.parse().ok()).unwrap_or(budget.budget_tokens);
             }
-            "--windows" => budget.max_windows = args.next().and_then(|v| v.parse().ok()).unwrap_or(budget.max_windows),
+            "--windows" => {
+                budget.max_windows = args.next().and_then(|v| v.parse().ok()).unwrap_or(budget.max_windows);
+            }
             "--gold" => gold = args.next().map(PathBuf::from),
             "--show" => show = true,
             "--ranked" => ranked = true,
@@ -40,7 +71,7 @@ fn main() {
         eprintln!("usage: prompt_budget BUNDLE [--budget TOKENS] [--windows N] [--gold GOLD.json] [--show]");
         std::process::exit(2);
     };
-    let t = Instant::now();
+    let t = Clock::now();
     let loaded = match debrief_ingest::load(&bundle) {
         Ok(b) => b,
         Err(e) => {
@@ -66,7 +97,7 @@ fn main() {
         real_names: &names,
     };
 
-    let t = Instant::now();
+    let t = Clock::now();
     let evidence = Evidence::build(&inputs);
     let t_evidence = t.elapsed();
     let guard = Guard::new(&names);
@@ -76,6 +107,20 @@ fn main() {
     let overhead = t.elapsed();
     let largest = requests.iter().map(request_tokens).max().unwrap_or(0);
     let bytes: usize = requests.iter().map(|r| r.messages.iter().map(|m| m.content.len()).sum::<usize>()).sum();
+
+    // The whole model path with a model that answers at once: every request built, every
+    // answer (20 claims restating evidence lines) verified and merged.
+    let t = Clock::now();
+    let assisted = debrief_llm::assist::assist(
+        &Instant,
+        &inputs,
+        &debrief_llm::assist::Settings { budget: budget.clone(), ..Default::default() },
+        &mut |_: &debrief_llm::assist::Step| {},
+    );
+    let mut merged = drafted.review.clone();
+    debrief_llm::assist::merge(&mut merged, assisted);
+    let end_to_end = t.elapsed();
+    let a = merged.assist.as_ref().map(|a| (a.verified, a.unverified, a.dropped)).unwrap_or_default();
 
     println!("bundle            {}", bundle.display());
     println!("lines             {lines}");
@@ -95,8 +140,15 @@ fn main() {
         "overhead          {:.1} ms (evidence {:.1} ms, plan {:.1} ms, requests {:.1} ms)",
         overhead.as_secs_f64() * 1e3,
         t_evidence.as_secs_f64() * 1e3,
-        t_plan.checked_sub(t_evidence).unwrap().as_secs_f64() * 1e3,
-        overhead.checked_sub(t_plan).unwrap().as_secs_f64() * 1e3
+        t_plan.saturating_sub(t_evidence).as_secs_f64() * 1e3,
+        overhead.saturating_sub(t_plan).as_secs_f64() * 1e3
+    );
+    println!(
+        "with a model       {:.1} ms outside it, all requests and the merge (claims verified {}, unverified {}, dropped {})",
+        end_to_end.as_secs_f64() * 1e3,
+        a.0,
+        a.1,
+        a.2
     );
     for n in &plan.notes {
         println!("note              {n}");

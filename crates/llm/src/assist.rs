@@ -552,7 +552,8 @@ pub fn assist(
                     &plan.facts,
                     &moments,
                     &guard,
-                );
+                )
+                .with_lines(w.items.iter().map(|it| (it.record, it.line.clone())));
                 let (v, u, d) = judge.answer(&mut tally, &checker, &answer, &guard);
                 asker.progress.step(&Step::Checked { request: asker.requests, verified: v, unverified: u, dropped: d });
             }
@@ -608,7 +609,8 @@ pub fn assist(
                     &plan.facts,
                     &moments,
                     &guard,
-                );
+                )
+                .with_lines(ids.iter().filter_map(|i| by_record.get(i).map(|it| (*i, it.line.clone()))));
                 // The merged claims replace the windows' (which they were made from).
                 let mut merged = Tally {
                     questions: std::mem::take(&mut tally.questions),

@@ -15,7 +15,7 @@
 //! name the redactor replaced, or anything the redactor would replace, is
 //! [`Verdict::Dropped`]: its text itself leaks, so it is not even kept as a question.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use debrief_model::{Record, Source};
@@ -129,15 +129,13 @@ fn ids<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> 
     })
 }
 
-/// The top-level keys an answer may have; one of them must be there.
-const ANSWER_KEYS: [&str; 8] = [
-    "summary", "customer_impact", "contributing_factors", "decisions", "went_well", "went_poorly", "actions",
-    "questions",
-];
-
 /// Reads a model's answer: the JSON object in `text` (a surrounding code fence or sentence
 /// is ignored). The error says what is wrong, to send back for one repair.
 pub fn parse_answer(text: &str) -> Result<Answer, String> {
+    const KEYS: [&str; 8] = [
+        "summary", "customer_impact", "contributing_factors", "decisions", "went_well", "went_poorly", "actions",
+        "questions",
+    ];
     let start = text.find('{').ok_or("the answer holds no JSON object")?;
     let body = match text.rfind('}').filter(|&e| e > start) {
         Some(end) => &text[start..=end],
@@ -145,8 +143,8 @@ pub fn parse_answer(text: &str) -> Result<Answer, String> {
     };
     let value: Value = serde_json::from_str(body).map_err(|e| format!("the answer is not valid JSON: {e}"))?;
     let Value::Object(map) = &value else { return Err("the answer is not a JSON object".into()) };
-    if !ANSWER_KEYS.iter().any(|k| map.contains_key(*k)) {
-        return Err(format!("the answer has none of the fields {}", ANSWER_KEYS.join(", ")));
+    if !KEYS.iter().any(|k| map.contains_key(*k)) {
+        return Err(format!("the answer has none of the fields {}", KEYS.join(", ")));
     }
     serde_json::from_value(value).map_err(|e| format!("the answer does not have the required shape: {e}"))
 }
@@ -316,6 +314,9 @@ impl Ground {
                 if let Some(s) = c.get(4) {
                     self.times.insert(format!("{h:02}:{m:02}:{}", s.as_str()));
                 }
+                if let Ok(t) = c[0].trim().parse::<Timestamp>() {
+                    self.instants.push(t);
+                }
             }
         }
         for c in DATE.captures_iter(&text) {
@@ -323,16 +324,20 @@ impl Ground {
         }
         for m in NUMBER.find_iter(&text) {
             self.numbers.insert(normal_number(m.as_str()));
-            for part in m.as_str().split([',', '.']) {
-                self.numbers.insert(part.trim_start_matches('0').to_string());
-                self.numbers.insert(part.to_string());
+            // `09:50:00,76.2,1.067` is a list as much as a number.
+            for piece in m.as_str().split(',') {
+                self.numbers.insert(piece.to_string());
+                for part in piece.split('.') {
+                    self.numbers.insert(part.trim_start_matches('0').to_string());
+                    self.numbers.insert(part.to_string());
+                }
             }
         }
     }
 
     fn add_instant(&mut self, t: Timestamp) {
+        // Adding the text adds the instant.
         self.add_text(&t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
-        self.instants.push(t);
     }
 
     fn add_record(&mut self, r: &Record, path: &str) {
@@ -361,6 +366,9 @@ pub struct Checker<'a> {
     records: &'a [Record],
     sources: &'a [Source],
     shown: HashSet<usize>,
+    /// The evidence lines as the request showed them (a fold's count and last time are
+    /// facts the model may repeat).
+    lines: HashMap<usize, String>,
     suspect: HashSet<usize>,
     facts: Ground,
     guard: &'a Guard,
@@ -388,10 +396,18 @@ impl<'a> Checker<'a> {
             records,
             sources,
             shown: shown.into_iter().collect(),
+            lines: HashMap::new(),
             suspect: suspect.into_iter().collect(),
             facts: g,
             guard,
         }
+    }
+
+    /// Adds the evidence lines as the request showed them, by record id.
+    #[must_use]
+    pub fn with_lines(mut self, lines: impl IntoIterator<Item = (usize, String)>) -> Self {
+        self.lines.extend(lines);
+        self
     }
 
     /// Checks one claim: its text, the ids it cites and the quotes it gives.
@@ -479,10 +495,12 @@ impl<'a> Checker<'a> {
 
         // Times, dates and numbers.
         let mut ground = Ground::default();
-        for (&i, r) in cited.iter().zip(&records) {
-            let _ = i;
+        for (i, r) in cited.iter().zip(&records) {
             let path = self.sources.get(r.span.source as usize).map_or("", |s| s.path.as_str());
             ground.add_record(r, path);
+            if let Some(line) = self.lines.get(i) {
+                ground.add_text(line);
+            }
         }
         reasons.extend(self.unsupported(&text, &ground).into_iter().map(|what| {
             if cited.is_empty() {
@@ -771,6 +789,32 @@ mod tests {
         assert_eq!(v, Verdict::Dropped(vec!["writes a replaced name".into()]));
         let v = check("The key AKIA5QXTZ3FAKEK7V2NB was in the deploy log.", &["E0"], &[]);
         assert!(matches!(v, Verdict::Dropped(r) if r[0].starts_with("writes secret:")));
+    }
+
+    #[test]
+    fn a_folds_count_and_last_time_are_facts_once_the_line_showed_them() {
+        let (records, sources) = fixture();
+        let guard = Guard::new(&[]);
+        let line = "E1 [2024-05-01T14:36:41Z] slack/inc.json:2 (+779 like it until 2024-05-01T15:09:50Z, the last at line 3614) ALERT CheckoutErrorRate firing";
+        let claim = "The CheckoutErrorRate alert fired 780 times until 15:09:50, over 33 minutes.";
+        let ids = vec!["E1".to_string()];
+        let bare = Checker::new(&records, &sources, 0..5, [], "", &[], &guard);
+        assert!(matches!(bare.check(claim, &ids, &[]), Verdict::Unverified(_)));
+        let shown = Checker::new(&records, &sources, 0..5, [], "", &[], &guard).with_lines([(1, line.to_string())]);
+        let r = reasons(shown.check(claim, &ids, &[]));
+        assert_eq!(r, ["the number 780 is not in E1 or the engine's facts"], "779 repeats + itself is arithmetic");
+        let ok = "The CheckoutErrorRate alert fired 779 more times until 15:09:50, over 33 minutes.";
+        assert_eq!(shown.check(ok, &ids, &[]), Verdict::Verified(vec![1]));
+    }
+
+    #[test]
+    fn numbers_in_a_csv_row_are_each_numbers() {
+        let mut g = Ground::default();
+        g.add_text("2024-10-06 09:50:00,76.2,1.067,0.23");
+        for n in ["76.2", "1.067", "0.23", "2024"] {
+            assert!(g.numbers.contains(n), "{n}");
+        }
+        assert!(g.times.contains("09:50:00") && g.dates.contains("2024-10-06"));
     }
 
     #[test]

@@ -270,6 +270,17 @@ pub fn one_line(text: &str, max: usize) -> String {
     out
 }
 
+/// Records folded into one evidence line.
+struct Group {
+    first: usize,
+    last: usize,
+    first_time: Option<Timestamp>,
+    last_time: Option<Timestamp>,
+    count: usize,
+    rank: Rank,
+    key: Option<u64>,
+}
+
 impl Evidence {
     /// Ranks and folds the records of `inputs`.
     pub fn build(inputs: &Inputs<'_>) -> Self {
@@ -301,16 +312,6 @@ impl Evidence {
 
         // Fold repeats: records of one source and kind with the same shape, unless the
         // engine cites them (those stay lines of their own).
-        #[allow(clippy::items_after_statements)] // read where it is used
-        struct Group {
-            first: usize,
-            last: usize,
-            first_time: Option<Timestamp>,
-            last_time: Option<Timestamp>,
-            count: usize,
-            rank: Rank,
-            key: Option<u64>,
-        }
         let mut groups: Vec<Group> = Vec::new();
         let mut by_shape: HashMap<u64, usize, Fnv> = HashMap::with_hasher(Fnv);
         // Records of each shape in the whole bundle.

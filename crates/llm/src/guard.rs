@@ -23,14 +23,15 @@ use regex::{Regex, RegexBuilder};
 /// Keeps real names and secrets out of requests and claims.
 pub struct Guard {
     redactor: Option<Redactor>,
-    /// Each real name, whole word, any case.
-    names: Vec<Regex>,
+    /// Every real name, any case (whole words are checked on each match).
+    names: Option<Regex>,
+    count: usize,
 }
 
 impl std::fmt::Debug for Guard {
     // The names are the secret: never print them.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Guard").field("names", &self.names.len()).finish_non_exhaustive()
+        f.debug_struct("Guard").field("names", &self.count).finish_non_exhaustive()
     }
 }
 
@@ -42,34 +43,62 @@ impl Guard {
             .filter(|n| !n.trim().is_empty())
             .map(|n| Person { name: n.trim().to_string(), ..Person::default() })
             .collect();
-        let names = real_names
+        let mut alternatives: Vec<String> = real_names
             .iter()
             .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
             .filter(|n| n.chars().count() >= 3)
-            .filter_map(|n| {
-                let pattern = format!(r"(?:^|\b|\W)({})(?:$|\b|\W)", regex::escape(&n).replace(' ', r"\s+"));
-                RegexBuilder::new(&pattern).case_insensitive(true).build().ok()
-            })
+            .map(|n| regex::escape(&n).replace(' ', r"\s+"))
             .collect();
-        Self { redactor: Redactor::new(&IncidentConfig::default(), &people).ok(), names }
+        // Longest first, so a full name wins over a shorter one it contains.
+        alternatives.sort_by_key(|a| std::cmp::Reverse(a.len()));
+        alternatives.dedup();
+        let count = alternatives.len();
+        // No `\b` in the pattern: Unicode word boundaries would keep the regex off its
+        // fast engines on non-ASCII text; whole words are checked on each match instead.
+        let names = (!alternatives.is_empty())
+            .then(|| RegexBuilder::new(&alternatives.join("|")).case_insensitive(true).build().ok())
+            .flatten();
+        Self { redactor: Redactor::new(&IncidentConfig::default(), &people).ok(), names, count }
+    }
+
+    /// The byte ranges of real names in `text`, whole words only.
+    fn name_spans(&self, text: &str) -> Vec<(usize, usize)> {
+        let Some(re) = &self.names else { return Vec::new() };
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(m) = re.find_at(text, at) {
+            let before = text[..m.start()].chars().next_back();
+            let after = text[m.end()..].chars().next();
+            if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
+                out.push((m.start(), m.end()));
+                at = m.end();
+            } else {
+                // Try again from the next character.
+                at = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
+            }
+            if at >= text.len() {
+                break;
+            }
+        }
+        out
     }
 
     /// `text` with every real name written in full replaced by `‹person›`: for text that
     /// the bundle's redactor has already been through (the records), where it is all that
     /// is left to do.
     pub fn scrub_names(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for re in &self.names {
-            if re.is_match(&out) {
-                out = re
-                    .replace_all(&out, |c: &regex::Captures<'_>| {
-                        let whole = c.get(0).map_or("", |m| m.as_str());
-                        let name = c.get(1).map_or("", |m| m.as_str());
-                        whole.replacen(name, "‹person›", 1)
-                    })
-                    .into_owned();
-            }
+        let spans = self.name_spans(text);
+        if spans.is_empty() {
+            return text.to_string();
         }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end) in spans {
+            out.push_str(&text[at..start]);
+            out.push_str("‹person›");
+            at = end;
+        }
+        out.push_str(&text[at..]);
         out
     }
 
@@ -105,7 +134,7 @@ impl Guard {
     /// (`secret:aws-access-key`, `email`…). Never the value.
     pub fn leaks(&self, text: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        if self.names.iter().any(|re| re.is_match(text)) {
+        if !self.name_spans(text).is_empty() {
             out.push("a replaced name".to_string());
         }
         if let Some(r) = &self.redactor {
@@ -133,6 +162,8 @@ mod tests {
         assert!(g.leaks("Maren restarted the hook").contains(&"a replaced name".to_string()));
         assert!(g.leaks("the Holloway runbook").contains(&"a replaced name".to_string()));
         assert!(g.leaks("hook restarted at 23:40").is_empty());
+        let g = Guard::new(&["Lucy Fairbairn".to_string()]);
+        assert_eq!(g.scrub_names("LUCY  Fairbairn, not Lucy Fairbairnson"), "‹person›, not Lucy Fairbairnson");
     }
 
     #[test]

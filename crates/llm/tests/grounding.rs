@@ -1,10 +1,12 @@
 //! The model path end to end with scripted providers: what is sent, what is verified, what
 //! reaches the review, and what happens when the model misbehaves or is not there.
+#![allow(clippy::print_stdout)]
 
 // The eval sweeps print what they measured; a generated log is built line by line.
 #![allow(clippy::print_stdout, clippy::format_push_string)]
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -51,7 +53,7 @@ fn big_bundle() -> Bundle {
     for (i, a) in A.iter().enumerate() {
         for (j, b) in B.iter().enumerate() {
             let s = (i * 15 + j) * 10;
-            log.push_str(&format!("2024-05-01T09:{:02}:{:02}Z INFO job {a} {b} shard\n", 40 + s / 60 % 20, s % 60));
+            let _ = writeln!(log, "2024-05-01T09:{:02}:{:02}Z INFO job {a} {b} shard", 40 + s / 60 % 20, s % 60);
         }
     }
     let mut files = bundle().files;
@@ -648,7 +650,7 @@ fn every_gold_timeline_event_has_its_evidence_in_the_prompt() {
 }
 
 #[test]
-fn on_the_eval_bundles_a_model_that_cites_wrong_lines_and_invents_a_cause_changes_no_fact() {
+fn on_the_eval_bundles_a_model_that_cites_wrong_lines_and_invents_a_cause_changes_no_fact_and_leaks_nothing() {
     for dir in incidents() {
         let g = gold(&dir);
         let secrets = strings(&g, "secrets");
@@ -674,7 +676,12 @@ fn on_the_eval_bundles_a_model_that_cites_wrong_lines_and_invents_a_cause_change
             let wrong: Vec<_> = (0..ids.len().saturating_sub(1).min(20))
                 .map(|k| serde_json::json!({"text": format!("Responders saw: {}", texts[k]), "evidence": [ids[k + 1]], "quotes": [texts[k]]}))
                 .collect();
+            // And lines restated under their own ids, which check out.
+            let right: Vec<_> = (0..ids.len().min(10))
+                .map(|k| serde_json::json!({"text": format!("The record reads: {}", texts[k]), "evidence": [ids[k]], "quotes": []}))
+                .collect();
             Ok(serde_json::json!({
+                "went_well": right,
                 "summary": [
                     {"text": "The root cause was an expired TLS certificate on the load balancer at 03:12.", "evidence": [ids[0], ids[ids.len() / 2]], "quotes": []},
                     {"text": leaky, "evidence": [ids[0]], "quotes": []}
@@ -688,6 +695,8 @@ fn on_the_eval_bundles_a_model_that_cites_wrong_lines_and_invents_a_cause_change
         let a = review.assist.as_ref().unwrap();
         assert_eq!(a.status, "ok");
         assert!(a.dropped >= 2, "the leaking claim and question are dropped: {a:?}");
+        assert!(a.verified >= 5, "restated lines check out: {a:?}");
+        assert!(review.findings.iter().filter(|f| f.author.is_some()).all(|f| f.section == "went_well"));
         // Nothing the model invented or mis-cited is a finding.
         for f in review.findings.iter().filter(|f| f.author.is_some()) {
             assert!(!f.text.contains("TLS certificate"), "{}", f.text);
@@ -707,6 +716,35 @@ fn on_the_eval_bundles_a_model_that_cites_wrong_lines_and_invents_a_cause_change
             for n in &names {
                 assert!(!has_word(text, n), "{}: the name {n:?} leaked", dir.display());
             }
+        }
+        // And score.py itself, when Python is there: every citation valid, no leak.
+        let score = dir.join("../../score.py");
+        let out = std::env::temp_dir().join(format!("debrief-llm-{}-{}", std::process::id(), a.claims));
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("r.json"), &json).unwrap();
+        std::fs::write(out.join("r.md"), &md).unwrap();
+        let run = std::process::Command::new("python3")
+            .arg(&score)
+            .arg(out.join("r.json"))
+            .arg(dir.join("bundle"))
+            .arg(dir.join("gold.json"))
+            .arg("--other")
+            .arg(out.join("r.md"))
+            .output();
+        std::fs::remove_dir_all(&out).ok();
+        match run {
+            Ok(o) if score.exists() => {
+                let said = String::from_utf8_lossy(&o.stdout);
+                println!(
+                    "{}",
+                    said.lines()
+                        .filter(|l| l.starts_with("citations") || l.starts_with("leaks"))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                );
+                assert!(o.status.success(), "score.py failed:\n{said}");
+            }
+            _ => println!("score.py or python3 not found: the citations were checked in Rust only"),
         }
         println!(
             "{}: {} claims, {} verified, {} unverified, {} dropped; {} citations check out",
