@@ -1394,17 +1394,20 @@ fn json_status<'a>(v: &JsonLine<'a>, request: Option<&Nested<'a>>) -> Option<Cow
 /// What the digest needs of a JSON line, read without making its record: its time, level,
 /// HTTP status and text. `None` when the line is not a JSON object with a readable time
 /// (the record path then reports the problem).
-fn json_glance<'a>(
-    line: &'a str,
-    rd: &mut Reader<'_>,
-    no: u32,
-) -> Option<(Option<Timestamp>, Option<&'static str>, Option<u16>, Cow<'a, str>)> {
+struct Glance<'a> {
+    utc: Option<Timestamp>,
+    level: Option<&'static str>,
+    status: Option<u16>,
+    text: Cow<'a, str>,
+}
+
+fn json_glance<'a>(line: &'a str, rd: &mut Reader<'_>, no: u32) -> Option<Glance<'a>> {
     let v: JsonLine = serde_json::from_str(line).ok()?;
     let (stamp, _) = json_time(v.time_raw()?)?;
     let utc = rd.when(stamp, "", no).utc;
     let core = json_core(&v, line);
     let status = json_status(&v, nested(v.http_request).as_ref()).and_then(|s| s.parse().ok());
-    Some((utc, core.level, status, core.text))
+    Some(Glance { utc, level: core.level, status, text: core.text })
 }
 
 fn is_http_status(s: &str) -> bool {
@@ -1668,9 +1671,9 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
                 // One record per line: the record is made only when the digest keeps it.
                 let l = line.trim();
                 match l.starts_with('{').then(|| json_glance(l, &mut rd, no)).flatten() {
-                    Some((utc, level, status, text)) => {
+                    Some(g) => {
                         out.read += 1;
-                        let refs = digest.add_view(no, utc, level, status, &text);
+                        let refs = digest.add_view(no, g.utc, g.level, g.status, &g.text);
                         if refs > 0 {
                             rd.json_line(l, no);
                             if let Some(r) = rd.records.pop() {
