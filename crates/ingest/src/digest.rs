@@ -222,12 +222,25 @@ impl Digest {
     /// Counts a record; returns how many of the digest's slots now point at it (a streamed
     /// log passes it to [`Digest::keep`] when that is not zero).
     pub(crate) fn add(&mut self, r: &Record) -> u32 {
-        let line = r.span.line;
-        let first_text = r.text.split('\n').next().unwrap_or("");
+        let status = r.attr("http_status").and_then(|s| s.parse().ok());
+        self.add_view(r.span.line, r.when.utc, r.attr("level"), status, &r.text)
+    }
+
+    /// [`Digest::add`] for a record not made yet: its first line, time, level, HTTP status
+    /// and text.
+    pub(crate) fn add_view(
+        &mut self,
+        line: u32,
+        time: Option<Timestamp>,
+        level: Option<&str>,
+        status: Option<u16>,
+        text: &str,
+    ) -> u32 {
+        let first_text = text.split('\n').next().unwrap_or("");
         let id = self.miner.add(&unwrap_message(first_text));
         self.last = Some(id);
-        let rank = level_rank(r.attr("level"));
-        let signal = is_signal(r, rank);
+        let rank = level_rank(level);
+        let signal = rank >= 3 || status.is_some_and(|s| s >= 500);
         if self.whole {
             self.ids.push(id);
         }
@@ -251,7 +264,7 @@ impl Digest {
             st.samples.push(line);
             refs += 1;
         }
-        let Some(t) = r.when.utc else { return refs };
+        let Some(t) = time else { return refs };
         st.first_time = min_opt(st.first_time, Some(t));
         st.last_time = st.last_time.max(Some(t));
         self.origin.get_or_insert(t);

@@ -1293,22 +1293,8 @@ impl Reader<'_> {
                 return;
             }
         };
-        let payload = nested(v.json_payload);
-        let log_obj = nested(v.log);
-        let error = v.error.or(v.err).or(payload.as_ref().and_then(|p| p.error)).and_then(json_str);
-        let message = [v.message, v.msg, v.text_payload]
-            .into_iter()
-            .flatten()
-            .chain(payload.iter().flat_map(|p| [p.message, p.msg].into_iter().flatten()))
-            .chain(v.log.filter(|_| log_obj.is_none()))
-            .find_map(json_str);
-        let (text, from_error) = match (message, &error) {
-            (Some(m), _) => (m, false),
-            (None, Some(e)) => (e.clone(), true),
-            (None, None) => (Cow::Borrowed(line.trim()), false),
-        };
-        let text = text.trim_end();
-        let text = if text.is_empty() { line.trim() } else { text };
+        let JsonCore { error, text, from_error, level } = json_core(&v, line);
+        let text: &str = &text;
 
         let time = v.time_raw().map(|raw| (raw, json_time(raw)));
         let when = if let Some((_, Some((stamp, original)))) = time {
@@ -1323,13 +1309,6 @@ impl Reader<'_> {
             self.line_problem(no, msg);
             When::unknown()
         };
-        let level = [v.level, v.severity, v.lvl, v.log_level, v.loglevel]
-            .into_iter()
-            .flatten()
-            .chain(payload.iter().flat_map(|p| [p.level, p.severity].into_iter().flatten()))
-            .chain(log_obj.iter().filter_map(|l| l.level))
-            .find_map(|raw| json_scalar(raw).and_then(|s| normalize_level(&s)));
-
         let mut r = Record::new(Span::line(self.source, no), when, Kind::Log, text);
         if let Some(l) = level {
             set_level(&mut r, l);
@@ -1345,13 +1324,7 @@ impl Reader<'_> {
             attr(&mut r, "version", ver);
         }
         let request = nested(v.http_request);
-        let status = [v.http_status, v.status_code_camel, v.status_code, v.status]
-            .into_iter()
-            .flatten()
-            .chain(request.iter().filter_map(|q| q.status))
-            .filter_map(json_scalar)
-            .find(|s| is_http_status(s));
-        if let Some(s) = status {
+        if let Some(s) = json_status(&v, request.as_ref()) {
             attr(&mut r, "http_status", s);
         }
         let method = [v.http_method, v.method]
@@ -1368,6 +1341,73 @@ impl Reader<'_> {
         }
         self.push(r);
     }
+}
+
+/// The message (else the error, else the whole line), the error and the level of a JSON line.
+struct JsonCore<'a> {
+    error: Option<Cow<'a, str>>,
+    text: Cow<'a, str>,
+    /// The text is the error (the line has no message).
+    from_error: bool,
+    level: Option<&'static str>,
+}
+
+fn json_core<'a>(v: &JsonLine<'a>, line: &'a str) -> JsonCore<'a> {
+    let payload = nested(v.json_payload);
+    let log_obj = nested(v.log);
+    let error = v.error.or(v.err).or(payload.as_ref().and_then(|p| p.error)).and_then(json_str);
+    let message = [v.message, v.msg, v.text_payload]
+        .into_iter()
+        .flatten()
+        .chain(payload.iter().flat_map(|p| [p.message, p.msg].into_iter().flatten()))
+        .chain(v.log.filter(|_| log_obj.is_none()))
+        .find_map(json_str);
+    let (text, from_error) = match (message, &error) {
+        (Some(m), _) => (m, false),
+        (None, Some(e)) => (e.clone(), true),
+        (None, None) => (Cow::Borrowed(line.trim()), false),
+    };
+    let text = match text {
+        Cow::Borrowed(t) => Cow::Borrowed(t.trim_end()),
+        Cow::Owned(t) => Cow::Owned(t.trim_end().to_string()),
+    };
+    let text = if text.is_empty() { Cow::Borrowed(line.trim()) } else { text };
+    let level = [v.level, v.severity, v.lvl, v.log_level, v.loglevel]
+        .into_iter()
+        .flatten()
+        .chain(payload.iter().flat_map(|p| [p.level, p.severity].into_iter().flatten()))
+        .chain(log_obj.iter().filter_map(|l| l.level))
+        .find_map(|raw| json_scalar(raw).and_then(|s| normalize_level(&s)));
+    JsonCore { error, text, from_error, level }
+}
+
+/// A JSON line's HTTP status, from its own fields or its `httpRequest`.
+fn json_status<'a>(v: &JsonLine<'a>, request: Option<&Nested<'a>>) -> Option<Cow<'a, str>> {
+    [v.http_status, v.status_code_camel, v.status_code, v.status]
+        .into_iter()
+        .flatten()
+        .chain(request.and_then(|q| q.status))
+        .filter_map(json_scalar)
+        .find(|s| is_http_status(s))
+}
+
+/// What the digest needs of a JSON line, read without making its record: its time, level,
+/// HTTP status and text. `None` when the line is not a JSON object with a readable time
+/// (the record path then reports the problem).
+struct Glance<'a> {
+    utc: Option<Timestamp>,
+    level: Option<&'static str>,
+    status: Option<u16>,
+    text: Cow<'a, str>,
+}
+
+fn json_glance<'a>(line: &'a str, rd: &mut Reader<'_>, no: u32) -> Option<Glance<'a>> {
+    let v: JsonLine = serde_json::from_str(line).ok()?;
+    let (stamp, _) = json_time(v.time_raw()?)?;
+    let utc = rd.when(stamp, "", no).utc;
+    let core = json_core(&v, line);
+    let status = json_status(&v, nested(v.http_request).as_ref()).and_then(|s| s.parse().ok());
+    Some(Glance { utc, level: core.level, status, text: core.text })
 }
 
 fn is_http_status(s: &str) -> bool {
@@ -1627,6 +1667,30 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
                     String::from_utf8_lossy(bytes)
                 }
             };
+            if shape == Shape::Json {
+                // One record per line: the record is made only when the digest keeps it.
+                let l = line.trim();
+                match l.starts_with('{').then(|| json_glance(l, &mut rd, no)).flatten() {
+                    Some(g) => {
+                        out.read += 1;
+                        let refs = digest.add_view(no, g.utc, g.level, g.status, &g.text);
+                        if refs > 0 {
+                            rd.json_line(l, no);
+                            if let Some(r) = rd.records.pop() {
+                                digest.keep(r, line.strip_suffix('\r').unwrap_or(&line).to_string(), refs);
+                            }
+                        }
+                    }
+                    None => {
+                        rd.line(shape, &line, no);
+                        for r in std::mem::take(&mut rd.records) {
+                            take(&mut digest, r, line.strip_suffix('\r').unwrap_or(&line), &mut out.read);
+                        }
+                    }
+                }
+                start = end + 1;
+                continue;
+            }
             let before = rd.records.len();
             rd.line(shape, &line, no);
             let line = line.strip_suffix('\r').unwrap_or(&line);
