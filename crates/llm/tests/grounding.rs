@@ -2,9 +2,6 @@
 //! reaches the review, and what happens when the model misbehaves or is not there.
 #![allow(clippy::print_stdout)]
 
-// The eval sweeps print what they measured; a generated log is built line by line.
-#![allow(clippy::print_stdout, clippy::format_push_string)]
-
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::sync::Mutex;
