@@ -123,10 +123,19 @@ pub(crate) fn actions(a: &mut Analysis, records: &[Record], events: &[Event], m:
             ),
         ));
     }
+    // Lines an event stands for: a template burst record counts the lines it folds.
+    let lines = |e: &Event| -> usize {
+        e.records
+            .iter()
+            .map(|&i| records[i].attr("count").filter(|_| records[i].attr("template").is_some()))
+            .map(|c| c.and_then(|c| c.parse().ok()).unwrap_or(1))
+            .sum()
+    };
+    let leveled = |r: &Record| r.attr("level").or_else(|| r.attr("worst_level")).is_some();
     if let Some(e) = events
         .iter()
-        .filter(|e| e.kind == Kind::Signal && e.records.len() >= 5 && records[e.records[0]].attr("level").is_some())
-        .max_by_key(|e| e.records.len())
+        .filter(|e| e.kind == Kind::Signal && lines(e) >= 5 && leveled(&records[e.records[0]]))
+        .max_by_key(|e| lines(e))
     {
         let r = &records[e.records[0]];
         let on = service(&e.records[..1]).unwrap_or_else(|| "The service".to_string());
@@ -136,7 +145,7 @@ pub(crate) fn actions(a: &mut Analysis, records: &[Record], events: &[Event], m:
                 format!(
                     "{on}: bound the effect of {} ({}× from {}) with timeouts, pool sizes and retries that degrade instead of failing requests",
                     quoted(r),
-                    e.records.len(),
+                    lines(e),
                     e.when.utc.map(hhmm).unwrap_or_default()
                 ),
                 vec![e.records[0]],

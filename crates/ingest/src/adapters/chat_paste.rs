@@ -691,14 +691,14 @@ mod tests {
     }
 
     #[test]
-    fn a_long_transcript_parses_quickly() {
+    fn a_long_transcript_parses_whole() {
+        // Speed is measured by the benches; this checks a long paste loses nothing.
         let block = "Dana Whitfield  10:02 AM\nchecking the pool\n10:03\nstill pinned at 16\nMarcus Oyelaran  10:04 AM\nrolling back\n";
         let text = block.repeat(30_000);
-        let start = std::time::Instant::now();
         let p = parse_with(&ChatTranscript, "x.txt", &text, Some("UTC"), ANCHOR);
         assert_eq!(p.records.len(), 90_000);
-        // Debug builds are slow; this only catches accidental quadratic work.
-        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+        let last = p.records.last().unwrap();
+        assert_eq!((last.text.as_str(), last.span.end_line), ("rolling back", 180_000));
     }
 
     #[test]

@@ -656,14 +656,13 @@ mod tests {
     }
 
     #[test]
-    fn a_million_lines_parse_quickly() {
+    fn many_lines_parse_whole() {
+        // Speed is measured by the benches; this checks a long export loses nothing.
         let line = "{\"__REALTIME_TIMESTAMP\":\"1728398212118204\",\"PRIORITY\":\"6\",\"_SYSTEMD_UNIT\":\"checkout-api.service\",\"_HOSTNAME\":\"ip-10-0-3-17\",\"MESSAGE\":\"GET /health 200 3ms\"}\n";
         let text = line.repeat(200_000);
-        let start = std::time::Instant::now();
         let p = parse(&Journald, "big.jsonl", &text);
         assert_eq!(p.records.len(), 200_000);
-        // Debug builds are slow; this only catches accidental quadratic work.
-        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+        assert_eq!(p.records.last().map(|r| r.span.line), Some(200_000));
     }
 
     #[test]
