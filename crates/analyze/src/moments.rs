@@ -499,6 +499,36 @@ mod tests {
     }
 
     #[test]
+    fn the_earliest_dense_log_onset_before_impact_is_the_first_signal() {
+        let burst = |line: u32, t: &str, onset: Option<&str>| {
+            let r = rec(line, t, Kind::Signal, "Paynetic charge slow: 2214ms (budget 2000ms)")
+                .with_summary("283 × warn `Paynetic charge slow: <*> (budget <*>)` from 14:42:04 to 15:20:49Z")
+                .with_attr("template", "Paynetic charge slow: <*> (budget <*>)")
+                .with_attr("count", "283");
+            match onset {
+                Some(o) => r.with_attr("onset", o),
+                None => r,
+            }
+        };
+        let records = vec![
+            // Sporadic: a burst record without an onset is not a candidate.
+            burst(1, "2024-10-08T14:30:00Z", None),
+            burst(2, "2024-10-08T14:42:04Z", Some("new_template")),
+            rec(3, "2024-10-08T14:42:30Z", Kind::Alert, "[FIRING:1] CheckoutDBPoolPending")
+                .with_attr("alert", "CheckoutDBPoolPending"),
+            rec(4, "2024-10-08T14:43:05Z", Kind::Log, "POST /api/v1/checkout 500").with_attr("http_status", "500"),
+            // After impact: not the first signal.
+            burst(5, "2024-10-08T14:50:00Z", Some("rate_jump")),
+            rec(6, "2024-10-08T14:51:10Z", Kind::Acknowledge, "Acknowledged by Responder A."),
+        ];
+        let (m, records) = moments(records, &facts());
+        let s = m.first_signal.unwrap();
+        assert_eq!(s.time.to_string(), "2024-10-08T14:42:04Z");
+        assert_eq!(records[s.records[0]].span.line, 2);
+        assert_eq!(s.basis, "earliest onset of a log pattern (new template)");
+    }
+
+    #[test]
     fn known_moments_from_the_config_win() {
         let records = vec![rec(1, "2024-10-08T14:51:10Z", Kind::Acknowledge, "Acknowledged.")];
         let f =

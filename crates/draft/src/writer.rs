@@ -495,8 +495,9 @@ fn log_templates(w: &Writer<'_>, m: &debrief_analyze::Moments) -> Vec<LogTemplat
                 count,
                 total: t.count,
                 level: t.level.map(str::to_string),
-                first: minutes.first().map(|(m, _)| *m),
-                last: minutes.last().map(|(m, _)| *m),
+                // The lines' own times where they fall in the window, else the minutes'.
+                first: t.first_time.filter(|&f| inside(f)).or_else(|| minutes.first().map(|(m, _)| *m)),
+                last: t.last_time.filter(|&l| inside(l)).or_else(|| minutes.last().map(|(m, _)| *m)),
                 citations: t.example.and_then(|i| w.cite(i)).into_iter().collect(),
                 onset: onset.clone(),
             };

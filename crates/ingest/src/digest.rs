@@ -620,3 +620,114 @@ fn shorten(s: &str, max: usize) -> String {
     let cut: String = s.chars().take(max).collect();
     format!("{}…", cut.trim_end())
 }
+
+#[cfg(test)]
+mod tests {
+    use debrief_model::{Span, When};
+
+    use super::*;
+
+    fn rec(line: u32, secs: i64, level: &str, text: &str) -> Record {
+        let t = Timestamp::from_second(1_714_557_600 + secs).unwrap();
+        Record::new(Span::line(0, line), When::exact(t), Kind::Log, text).with_attr("level", level)
+    }
+
+    /// Twenty minutes of requests, then a minute-long run of timeouts, then quiet: the run is
+    /// one burst record, before its first line, counting every line; its lines are folded.
+    fn log() -> Vec<Record> {
+        let mut v = Vec::new();
+        for s in 0..1500 {
+            let line = v.len() as u32 + 1;
+            if (1200..1260).contains(&s) && s % 2 == 0 {
+                v.push(rec(
+                    line,
+                    s,
+                    "error",
+                    &format!("upstream timed out (110: Connection timed out), client: 10.0.0.{}", s % 9),
+                ));
+            } else {
+                v.push(rec(line, s, "info", &format!("GET /orders/{s} 200 {}ms", s % 70)));
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn a_run_of_errors_folds_into_one_burst_record() {
+        let mut records = log();
+        let mut d = Digest::whole(0);
+        for r in &records {
+            d.add(r);
+        }
+        let templates = d.fold(&mut records);
+        let bursts: Vec<&Record> = records.iter().filter(|r| r.attr("template").is_some()).collect();
+        assert_eq!(bursts.len(), 1);
+        let b = bursts[0];
+        assert_eq!(
+            (b.kind, b.span.line, b.attr("count"), b.attr("last_line")),
+            (Kind::Signal, 1201, Some("30"), Some("1259"))
+        );
+        assert_eq!(b.attr("onset"), Some("new_template"), "30 lines in a minute, never seen before");
+        assert_eq!(
+            b.summary.as_deref(),
+            Some(
+                "30 × error `upstream timed out (<*>: Connection timed out), client: <*>` from 10:20:00 to 10:20:58Z — new pattern"
+            )
+        );
+        let i = records.iter().position(|r| r.attr("template").is_some()).unwrap();
+        assert_eq!(records[i + 1].span.line, 1201, "the burst goes just before its first line");
+        let folded = records.iter().filter(|r| r.kind == Kind::System && r.attr("folded").is_some()).count();
+        assert_eq!(folded, 30);
+        assert_eq!(records.len(), 1501);
+        let t = templates.iter().find(|t| t.text.starts_with("upstream")).unwrap();
+        assert_eq!((t.count, t.signal_lines, t.level, t.first_line), (30, 30, Some("error"), 1201));
+        assert_eq!(t.onset.map(|o| o.0), Some("new_template"));
+        assert_eq!(t.per_minute.iter().map(|m| m.1).sum::<u64>(), 30);
+        assert_eq!(records[t.example.unwrap()].span.line, 1201);
+    }
+
+    #[test]
+    fn a_streamed_log_keeps_only_what_it_may_cite() {
+        let mut d = Digest::streamed(0);
+        for r in log() {
+            let refs = d.add(&r);
+            if refs > 0 {
+                let raw = r.text.clone();
+                d.keep(r, raw, refs);
+            }
+        }
+        let (records, raw, templates) = d.finish();
+        let burst = records.iter().find(|r| r.attr("template").is_some()).unwrap();
+        assert_eq!((burst.attr("count"), burst.attr("last_line")), (Some("30"), Some("1259")));
+        // The first three lines of each template, and the first and last error line of the
+        // run in each minute it spans.
+        assert!(records.len() <= 12, "{} records kept", records.len());
+        assert!(raw.contains_key(&1201) && raw.contains_key(&1259));
+        assert!(records.iter().any(|r| r.span.line == 1259 && r.kind == Kind::System));
+        assert_eq!(templates.iter().map(|t| t.count).sum::<u64>(), 1500);
+    }
+
+    #[test]
+    fn sporadic_warnings_are_not_an_onset() {
+        let mut records: Vec<Record> =
+            (0..6).map(|i| rec(i + 1, i64::from(i) * 240, "warn", "disk usage above 80% on /var")).collect();
+        let mut d = Digest::whole(0);
+        for r in &records {
+            d.add(r);
+        }
+        d.fold(&mut records);
+        let b = records.iter().find(|r| r.attr("template").is_some()).unwrap();
+        assert_eq!(b.attr("count"), Some("6"));
+        assert_eq!(b.attr("onset"), None, "six lines over 20 minutes are background");
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(thousands(1_204), "1,204");
+        assert_eq!(thousands(37_602_001), "37,602,001");
+        assert_eq!(thousands(12), "12");
+        assert_eq!(unwrap_message(r#"msg="step \"x\" failed" req=7"#), r#"step \"x\" failed req=7"#);
+        assert_eq!(unwrap_message("level=info msg=x"), "level=info msg=x");
+        assert_eq!(unwrap_message("msg=\"unterminated"), "msg=\"unterminated");
+    }
+}

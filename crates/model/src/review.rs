@@ -51,7 +51,8 @@ pub struct LogTemplateRow {
     /// The worst level its lines carry, if any says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
-    /// The minutes of its first and last line in the window.
+    /// The times of its first and last line in the window (the minute, for a template whose
+    /// lines run on beyond the window).
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
     /// The change point that opened it (`new_template`, `rate_jump`, `error_share`), if any.
