@@ -62,7 +62,18 @@ pub fn configure(args: &ModelArgs) -> Result<Option<Model>> {
     let provider = if args.dry_run {
         None
     } else {
-        let options = HttpOptions::from_settings(&settings).with_cancel(Cancel::new());
+        let cancel = Cancel::new();
+        let on_interrupt = cancel.clone();
+        // Ctrl-C while the model works: stop waiting and write the engine's draft. A second
+        // Ctrl-C ends the command at once.
+        let interrupted = std::sync::atomic::AtomicBool::new(false);
+        let _ = ctrlc::set_handler(move || {
+            if interrupted.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            on_interrupt.cancel();
+        });
+        let options = HttpOptions::from_settings(&settings).with_cancel(cancel);
         Some(provider::build(&spec, &settings, &env, &options)?)
     };
     Ok(Some(Model { spec, settings, provider }))
