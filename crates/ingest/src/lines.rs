@@ -34,6 +34,20 @@ pub fn numbered(text: &str) -> impl Iterator<Item = (u32, &str)> {
     text.split('\n').enumerate().map(|(i, l)| (i as u32 + 1, l.strip_suffix('\r').unwrap_or(l)))
 }
 
+/// The first `max` bytes of `text` as whole lines: cut on a character boundary, the
+/// partial last line dropped (for sniffing a file by its opening).
+pub(crate) fn head_lines(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let h = &text[..cut];
+    h.rfind('\n').map_or(h, |i| &h[..i])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use crate::adapter::{Adapter, Context, Parsed};
+use crate::lines::head_lines as head;
 use crate::lines::numbered;
 use crate::time::parse_instant;
 
@@ -56,18 +57,6 @@ impl Adapter for ContainerLogs {
         r.read(&file.text);
         r.out
     }
-}
-
-fn head(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut cut = max;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let h = &text[..cut];
-    h.rfind('\n').map_or(h, |i| &h[..i])
 }
 
 /// One line of either layout.

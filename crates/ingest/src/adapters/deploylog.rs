@@ -30,6 +30,7 @@ use jiff::tz::TimeZone;
 use regex::Regex;
 
 use crate::adapter::{Adapter, Context, Parsed, Person};
+use crate::lines::head_lines as head;
 use crate::lines::numbered;
 use crate::time::{localize, parse_clock, parse_instant, parse_naive};
 
@@ -83,18 +84,6 @@ impl Adapter for DeployLog {
     fn parse(&self, file: &SourceFile, cx: &Context<'_>) -> Parsed {
         Reader::new(cx).read(&file.text)
     }
-}
-
-fn head(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut cut = max;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let h = &text[..cut];
-    h.rfind('\n').map_or(h, |i| &h[..i])
 }
 
 /// A line's opening time and the text after it.

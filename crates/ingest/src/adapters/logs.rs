@@ -26,6 +26,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::adapter::{Adapter, Context, Parsed};
+use crate::lines::head_lines as head;
 use crate::time::{Localized, localize, parse_epoch, parse_instant, parse_naive};
 
 pub struct LogLines;
@@ -984,19 +985,6 @@ fn level_in_text(text: &str) -> Option<&'static str> {
 
 // ---------------------------------------------------------------------------------------
 // Sniff
-
-fn head(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    // Drop the partial last line.
-    let cut = &text[..end];
-    cut.rfind('\n').map_or(cut, |i| &cut[..i])
-}
 
 fn sniff(file: &SourceFile) -> u8 {
     let text = head(&file.text, 16 * 1024);
