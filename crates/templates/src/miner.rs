@@ -585,41 +585,54 @@ fn words(text: &str) -> Vec<&str> {
 /// Masking and header peeling look at how long a run of digits is (up to 6), never at the
 /// digits themselves, so lines of one shape mask alike and share a template.
 pub(crate) fn shape_hash(line: &str, buf: &mut Vec<u8>) -> u64 {
-    buf.clear();
+    // A word at a time, into a slice as long as the line (the shape is never longer).
     let b = line.as_bytes();
-    let mut run = 0u8;
+    buf.clear();
+    buf.resize(b.len(), 0);
+    let out = &mut buf[..];
+    let mut o = 0;
     let mut i = 0;
     while i < b.len() {
+        if !b[i].is_ascii_alphanumeric() {
+            out[o] = b[i];
+            o += 1;
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let (mut hex, mut letter) = (true, false);
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            hex &= b[i].is_ascii_hexdigit();
+            letter |= b[i].is_ascii_alphabetic();
+            i += 1;
+        }
+        let word = &b[start..i];
         // A run of 8+ hex letters with a letter (a trace id, a hash) is masked whatever its
         // letters: one shape for all of them.
-        if b[i].is_ascii_alphanumeric() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
-            let len = b[i..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
-            let word = &b[i..i + len];
-            if len >= 8 && word.iter().all(u8::is_ascii_hexdigit) && word.iter().any(u8::is_ascii_alphabetic) {
-                buf.extend_from_slice(b"\x01h");
+        if word.len() >= 8 && hex && letter {
+            out[o..o + 2].copy_from_slice(b"\x01h");
+            o += 2;
+            continue;
+        }
+        let mut run = 0u8;
+        for (k, &c) in word.iter().enumerate() {
+            if c.is_ascii_digit() {
+                if run == 0 && k > 0 && word[k - 1].is_ascii_alphabetic() && k + 1 == word.len() {
+                    out[o] = c;
+                    o += 1;
+                } else if run < 6 {
+                    out[o] = b'0';
+                    o += 1;
+                }
+                run = run.saturating_add(1);
+            } else {
                 run = 0;
-                i += len;
-                continue;
+                out[o] = c;
+                o += 1;
             }
         }
-        let c = b[i];
-        if c.is_ascii_digit() {
-            let lone_end = run == 0
-                && i > 0
-                && b[i - 1].is_ascii_alphabetic()
-                && b.get(i + 1).is_none_or(|n| !n.is_ascii_alphanumeric());
-            if lone_end {
-                buf.push(c);
-            } else if run < 6 {
-                buf.push(b'0');
-            }
-            run = run.saturating_add(1);
-        } else {
-            run = 0;
-            buf.push(c);
-        }
-        i += 1;
     }
+    buf.truncate(o);
     crate::hash::hash_bytes(buf)
 }
 
@@ -698,6 +711,23 @@ fn align<'a>(a: &[&'a str], b: &[&'a str]) -> Vec<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shapes_fold_digits_and_hashes() {
+        let mut buf = Vec::new();
+        let cases: [(&str, &[u8]); 5] = [
+            ("took 1234567ms, code 42", b"took 000000ms, code 00"),
+            ("ssh2 root7_x v12", b"ssh2 root7_x v00"),
+            ("trace=deadbeef01 id=12345678", b"trace=\x01h id=000000"),
+            ("abcdefab is a word", b"\x01h is a word"),
+            ("caf\u{e9} 9", "caf\u{e9} 0".as_bytes()),
+        ];
+        for (line, shape) in cases {
+            let h = shape_hash(line, &mut buf);
+            assert_eq!(buf, shape, "{line}");
+            assert_eq!(h, crate::hash::hash_bytes(shape));
+        }
+    }
 
     #[test]
     fn align_merges_with_gaps() {

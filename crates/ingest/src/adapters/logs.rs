@@ -23,11 +23,14 @@ use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{Offset, TimeZone};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::adapter::{Adapter, Context, Parsed};
 use crate::lines::head_lines as head;
 use crate::time::{Localized, localize, parse_epoch, parse_instant, parse_naive};
+
+mod fields;
+
+use fields::{JsonLine, Nested, Raw};
 
 pub struct LogLines;
 
@@ -715,113 +718,8 @@ fn time_text(s: &str) -> Option<Stamp> {
 // ---------------------------------------------------------------------------------------
 // JSON lines
 
-/// The fields of a JSON log line debrief reads, borrowed from the line.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct JsonLine<'a> {
-    #[serde(rename = "@timestamp", borrow)]
-    at_timestamp: Option<&'a RawValue>,
-    #[serde(borrow)]
-    timestamp: Option<&'a RawValue>,
-    #[serde(borrow)]
-    time: Option<&'a RawValue>,
-    #[serde(borrow)]
-    ts: Option<&'a RawValue>,
-    #[serde(borrow)]
-    t: Option<&'a RawValue>,
-    #[serde(borrow)]
-    date: Option<&'a RawValue>,
-    #[serde(borrow)]
-    datetime: Option<&'a RawValue>,
-    #[serde(rename = "eventTime", borrow)]
-    event_time: Option<&'a RawValue>,
-    #[serde(rename = "receiveTimestamp", borrow)]
-    receive_timestamp: Option<&'a RawValue>,
-
-    #[serde(borrow)]
-    level: Option<&'a RawValue>,
-    #[serde(borrow)]
-    severity: Option<&'a RawValue>,
-    #[serde(borrow)]
-    lvl: Option<&'a RawValue>,
-    #[serde(rename = "log.level", borrow)]
-    log_level: Option<&'a RawValue>,
-    #[serde(borrow)]
-    loglevel: Option<&'a RawValue>,
-
-    #[serde(borrow)]
-    message: Option<&'a RawValue>,
-    #[serde(borrow)]
-    msg: Option<&'a RawValue>,
-    #[serde(rename = "textPayload", borrow)]
-    text_payload: Option<&'a RawValue>,
-    #[serde(rename = "jsonPayload", borrow)]
-    json_payload: Option<&'a RawValue>,
-    /// A message (Docker's `{"log": "…"}`) or ECS's `{"log": {"level": …}}`.
-    #[serde(borrow)]
-    log: Option<&'a RawValue>,
-    #[serde(borrow)]
-    error: Option<&'a RawValue>,
-    #[serde(borrow)]
-    err: Option<&'a RawValue>,
-
-    #[serde(borrow)]
-    service: Option<&'a RawValue>,
-    #[serde(rename = "service.name", borrow)]
-    service_name: Option<&'a RawValue>,
-    #[serde(borrow)]
-    app: Option<&'a RawValue>,
-    #[serde(borrow)]
-    application: Option<&'a RawValue>,
-    #[serde(borrow)]
-    component: Option<&'a RawValue>,
-    #[serde(borrow)]
-    logger: Option<&'a RawValue>,
-    #[serde(borrow)]
-    logger_name: Option<&'a RawValue>,
-
-    #[serde(borrow)]
-    version: Option<&'a RawValue>,
-    #[serde(borrow)]
-    http_status: Option<&'a RawValue>,
-    #[serde(borrow)]
-    status: Option<&'a RawValue>,
-    #[serde(rename = "statusCode", borrow)]
-    status_code_camel: Option<&'a RawValue>,
-    #[serde(borrow)]
-    status_code: Option<&'a RawValue>,
-    #[serde(borrow)]
-    http_method: Option<&'a RawValue>,
-    #[serde(borrow)]
-    method: Option<&'a RawValue>,
-    #[serde(rename = "httpRequest", borrow)]
-    http_request: Option<&'a RawValue>,
-}
-
-/// Nested objects that may hold the message or level (`jsonPayload`, `log`, `service`).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Nested<'a> {
-    #[serde(borrow)]
-    message: Option<&'a RawValue>,
-    #[serde(borrow)]
-    msg: Option<&'a RawValue>,
-    #[serde(borrow)]
-    level: Option<&'a RawValue>,
-    #[serde(borrow)]
-    severity: Option<&'a RawValue>,
-    #[serde(borrow)]
-    name: Option<&'a RawValue>,
-    #[serde(borrow)]
-    error: Option<&'a RawValue>,
-    #[serde(borrow)]
-    status: Option<&'a RawValue>,
-    #[serde(rename = "requestMethod", borrow)]
-    request_method: Option<&'a RawValue>,
-}
-
 impl<'a> JsonLine<'a> {
-    fn time_raw(&self) -> Option<&'a RawValue> {
+    fn time_raw(&self) -> Option<Raw<'a>> {
         self.at_timestamp
             .or(self.timestamp)
             .or(self.time)
@@ -843,7 +741,7 @@ impl<'a> JsonLine<'a> {
 }
 
 /// A JSON string value, decoded (borrowed when it has no escapes).
-fn json_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+fn json_str(raw: Raw<'_>) -> Option<Cow<'_, str>> {
     let s = raw.get();
     let inner = s.strip_prefix('"')?.strip_suffix('"')?;
     if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
@@ -854,7 +752,7 @@ fn json_str(raw: &RawValue) -> Option<Cow<'_, str>> {
 }
 
 /// A JSON string or number as text.
-fn json_scalar(raw: &RawValue) -> Option<Cow<'_, str>> {
+fn json_scalar(raw: Raw<'_>) -> Option<Cow<'_, str>> {
     let s = raw.get();
     if s.starts_with('"') {
         json_str(raw)
@@ -865,13 +763,13 @@ fn json_scalar(raw: &RawValue) -> Option<Cow<'_, str>> {
     }
 }
 
-fn nested(raw: Option<&RawValue>) -> Option<Nested<'_>> {
+fn nested(raw: Option<Raw<'_>>) -> Option<Nested<'_>> {
     let raw = raw?;
-    if raw.get().starts_with('{') { serde_json::from_str(raw.get()).ok() } else { None }
+    if raw.get().starts_with('{') { Nested::parse(raw.get()).ok() } else { None }
 }
 
 /// A JSON time value: a string, an epoch number, or `{"seconds": …, "nanos": …}`.
-fn json_time(raw: &RawValue) -> Option<(Stamp, Cow<'_, str>)> {
+fn json_time(raw: Raw<'_>) -> Option<(Stamp, Cow<'_, str>)> {
     let s = raw.get();
     if s.starts_with('"') {
         let text = json_str(raw)?;
@@ -998,7 +896,7 @@ fn sniff(file: &SourceFile) -> u8 {
         let mut timed = 0;
         let mut timed_msg = 0;
         for l in &lines {
-            if let Ok(v) = serde_json::from_str::<JsonLine>(l)
+            if let Ok(v) = JsonLine::parse(l)
                 && v.time_raw().and_then(json_time).is_some()
             {
                 timed += 1;
@@ -1269,15 +1167,10 @@ impl Reader<'_> {
     }
 
     fn json_line(&mut self, line: &str, no: u32) {
-        let v: JsonLine = match serde_json::from_str(line) {
+        let v = match JsonLine::parse(line) {
             Ok(v) => v,
             Err(e) => {
-                let what = if serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok() {
-                    format!("expected a JSON object with string fields: {e}")
-                } else {
-                    format!("expected one JSON object per line: {e}")
-                };
-                self.line_problem(no, format!("{what} — line skipped"));
+                self.line_problem(no, format!("expected one JSON object per line: {e} — line skipped"));
                 return;
             }
         };
@@ -1390,7 +1283,7 @@ struct Glance<'a> {
 }
 
 fn json_glance<'a>(line: &'a str, rd: &mut Reader<'_>, no: u32) -> Option<Glance<'a>> {
-    let v: JsonLine = serde_json::from_str(line).ok()?;
+    let v = JsonLine::parse(line).ok()?;
     let (stamp, _) = json_time(v.time_raw()?)?;
     let utc = rd.when(stamp, "", no).utc;
     let core = json_core(&v, line);
