@@ -16,7 +16,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use debrief_model::{Kind, Record};
-use debrief_templates::{Config, Level, Miner, Occurrence, OnsetConfig, OnsetKind, Tally, TemplateId};
+use debrief_templates::{Config, Level, Miner, Occurrence, OnsetConfig, OnsetKind, Shape, Tally, TemplateId};
 use jiff::{SignedDuration, Timestamp};
 
 /// The width of a time bucket for counts and onsets.
@@ -236,8 +236,26 @@ impl Digest {
         status: Option<u16>,
         text: &str,
     ) -> u32 {
-        let first_text = text.split('\n').next().unwrap_or("");
-        let id = self.miner.add(&unwrap_message(first_text));
+        let id = self.miner.add(&template_text(text));
+        self.count(id, line, time, level, status)
+    }
+
+    /// [`Digest::add_view`] for a line whose [`template_text`] and its shape were taken
+    /// already (on another thread).
+    pub(crate) fn add_shaped(
+        &mut self,
+        line: u32,
+        time: Option<Timestamp>,
+        level: Option<&str>,
+        status: Option<u16>,
+        text: &str,
+        shape: Shape,
+    ) -> u32 {
+        let id = self.miner.add_shaped(text, shape);
+        self.count(id, line, time, level, status)
+    }
+
+    fn count(&mut self, id: TemplateId, line: u32, time: Option<Timestamp>, level: Option<&str>, status: Option<u16>) -> u32 {
         self.last = Some(id);
         let rank = level_rank(level);
         let signal = rank >= 3 || status.is_some_and(|s| s >= 500);
@@ -585,6 +603,11 @@ fn release(kept: &mut HashMap<u32, Kept>, line: u32) {
 
 /// A logfmt line's text without the `msg="…"` wrapper around its message, so the
 /// message's words are mined as words: `msg="step failed" req=7` → `step failed req=7`.
+/// The text a record's template is mined from: its first line, out of a logfmt `msg="…"`.
+pub(crate) fn template_text(text: &str) -> std::borrow::Cow<'_, str> {
+    unwrap_message(text.split('\n').next().unwrap_or(""))
+}
+
 fn unwrap_message(text: &str) -> std::borrow::Cow<'_, str> {
     let Some(rest) = text.strip_prefix("msg=\"").or_else(|| text.strip_prefix("message=\"")) else {
         return text.into();

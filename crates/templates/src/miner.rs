@@ -206,8 +206,15 @@ impl Miner {
 
     /// Adds the next line and returns its template.
     pub fn add(&mut self, line: &str) -> TemplateId {
-        self.lines += 1;
         let shape = shape_hash(line, &mut self.shape_buf);
+        self.add_shaped(line, Shape(shape))
+    }
+
+    /// [`Miner::add`] for a line whose [`Shape`] was taken already (on another thread: taking
+    /// shapes is the part of adding a line that needs no miner).
+    pub fn add_shaped(&mut self, line: &str, shape: Shape) -> TemplateId {
+        let shape = shape.0;
+        self.lines += 1;
         let variant = if let Some(&(v, level)) = self.shapes.get(&shape) {
             self.level = level;
             v
@@ -584,6 +591,18 @@ fn words(text: &str) -> Vec<&str> {
 /// cut to 6, except a lone digit ending a word (`ssh2`, `root7_x`), which masking keeps.
 /// Masking and header peeling look at how long a run of digits is (up to 6), never at the
 /// digits themselves, so lines of one shape mask alike and share a template.
+/// A line's shape: what the miner's first cache knows it by. Lines of one shape differ only
+/// in their digits (or hex ids), so they mask alike and have the same template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Shape(u64);
+
+impl Shape {
+    /// The shape of `line`; `buf` is scratch space, reused from line to line.
+    pub fn of(line: &str, buf: &mut Vec<u8>) -> Self {
+        Self(shape_hash(line, buf))
+    }
+}
+
 /// Byte classes for [`shape_hash`]: one table lookup instead of a chain of range tests.
 const ALNUM: u8 = 1;
 const HEX: u8 = 2;

@@ -22,9 +22,11 @@ use debrief_model::{Attr, Kind, Precision, Problem, Record, SourceFile, Span, Wh
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{Offset, TimeZone};
+use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::adapter::{Adapter, Context, Parsed};
+use crate::digest::template_text;
 use crate::lines::head_lines as head;
 use crate::time::{Localized, localize, parse_epoch, parse_instant, parse_naive};
 
@@ -1273,22 +1275,76 @@ fn json_status<'a>(v: &JsonLine<'a>, request: Option<&Nested<'a>>) -> Option<Cow
 }
 
 /// What the digest needs of a JSON line, read without making its record: its time, level,
-/// HTTP status and text. `None` when the line is not a JSON object with a readable time
-/// (the record path then reports the problem).
-struct Glance<'a> {
-    utc: Option<Timestamp>,
+/// HTTP status, the text its template is mined from and that text's shape. `None` when the
+/// line is not a JSON object with a readable time (the record path then reports the problem).
+/// Needs nothing but the line, so blocks of lines are peeked at in parallel.
+struct Peek<'a> {
+    stamp: Stamp,
     level: Option<&'static str>,
     status: Option<u16>,
     text: Cow<'a, str>,
+    shape: debrief_templates::Shape,
 }
 
-fn json_glance<'a>(line: &'a str, rd: &mut Reader<'_>, no: u32) -> Option<Glance<'a>> {
+fn json_peek<'a>(line: &'a str, scratch: &mut Vec<u8>) -> Option<Peek<'a>> {
     let v = JsonLine::parse(line).ok()?;
     let (stamp, _) = json_time(v.time_raw()?)?;
-    let utc = rd.when(stamp, "", no).utc;
     let core = json_core(&v, line);
     let status = json_status(&v, nested(v.http_request).as_ref()).and_then(|s| s.parse().ok());
-    Some(Glance { utc, level: core.level, status, text: core.text })
+    let text = match core.text {
+        Cow::Borrowed(t) => template_text(t),
+        Cow::Owned(t) => Cow::Owned(template_text(&t).into_owned()),
+    };
+    let shape = debrief_templates::Shape::of(&text, scratch);
+    Some(Peek { stamp, level: core.level, status, text, shape })
+}
+
+/// One line of a JSON-lines block as the parallel pass leaves it: its text (lossy when it is
+/// not UTF-8) and, when it reads as a record, what the digest needs of it.
+struct PreLine<'a> {
+    line: Cow<'a, str>,
+    peek: Option<Peek<'a>>,
+}
+
+/// The lines of `block` (whole lines), peeked at.
+fn pre_lines(block: &[u8]) -> Vec<PreLine<'_>> {
+    let mut scratch = Vec::new();
+    let mut out = Vec::with_capacity(block.len() / 128);
+    let mut start = 0;
+    while start < block.len() {
+        let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
+        let bytes = &block[start..end];
+        out.push(match std::str::from_utf8(bytes) {
+            Ok(l) => {
+                let l = l.strip_suffix('\r').unwrap_or(l);
+                let t = l.trim();
+                let peek = if t.starts_with('{') { json_peek(t, &mut scratch) } else { None };
+                PreLine { line: Cow::Borrowed(l), peek }
+            }
+            Err(_) => PreLine { line: String::from_utf8_lossy(bytes), peek: None },
+        });
+        start = end + 1;
+    }
+    out
+}
+
+/// Blocks smaller than this are peeked at on one thread.
+const PARALLEL_MIN: usize = 256 << 10;
+
+/// `block` (whole lines) cut at line ends into about `parts` pieces.
+fn pieces(block: &[u8], parts: usize) -> Vec<&[u8]> {
+    let step = (block.len() / parts.max(1)).max(PARALLEL_MIN / 2);
+    let mut out = Vec::with_capacity(parts + 1);
+    let mut a = 0;
+    while a < block.len() {
+        let mut b = (a + step).min(block.len());
+        if b < block.len() {
+            b = memchr::memchr(b'\n', &block[b..]).map_or(block.len(), |i| b + i + 1);
+        }
+        out.push(&block[a..b]);
+        a = b;
+    }
+    out
 }
 
 fn is_http_status(s: &str) -> bool {
@@ -1537,6 +1593,39 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
         }
         let mut start = 0;
         let scan_to = if eof { filled } else { memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |i| i + 1) };
+        if shape == Shape::Json {
+            // One record per line: the lines are peeked at in parallel, then counted in order,
+            // and a record is made only when the digest keeps it.
+            let block = &buf[..scan_to];
+            let pre: Vec<Vec<PreLine>> = if block.len() < PARALLEL_MIN {
+                vec![pre_lines(block)]
+            } else {
+                pieces(block, rayon::current_num_threads() * 2).into_par_iter().map(pre_lines).collect()
+            };
+            for p in pre.iter().flatten() {
+                no += 1;
+                if matches!(p.line, Cow::Owned(_)) {
+                    bad_utf8.get_or_insert(no);
+                }
+                let Some(peek) = &p.peek else {
+                    rd.line(shape, &p.line, no);
+                    for r in std::mem::take(&mut rd.records) {
+                        take(&mut digest, r, p.line.strip_suffix('\r').unwrap_or(&p.line), &mut out.read);
+                    }
+                    continue;
+                };
+                out.read += 1;
+                let utc = rd.when(peek.stamp, "", no).utc;
+                let refs = digest.add_shaped(no, utc, peek.level, peek.status, &peek.text, peek.shape);
+                if refs > 0 {
+                    rd.json_line(p.line.trim(), no);
+                    if let Some(r) = rd.records.pop() {
+                        digest.keep(r, p.line.to_string(), refs);
+                    }
+                }
+            }
+            start = scan_to;
+        }
         while start < scan_to {
             let end = memchr::memchr(b'\n', &buf[start..scan_to]).map_or(scan_to, |i| start + i);
             no += 1;
@@ -1548,30 +1637,6 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
                     String::from_utf8_lossy(bytes)
                 }
             };
-            if shape == Shape::Json {
-                // One record per line: the record is made only when the digest keeps it.
-                let l = line.trim();
-                match l.starts_with('{').then(|| json_glance(l, &mut rd, no)).flatten() {
-                    Some(g) => {
-                        out.read += 1;
-                        let refs = digest.add_view(no, g.utc, g.level, g.status, &g.text);
-                        if refs > 0 {
-                            rd.json_line(l, no);
-                            if let Some(r) = rd.records.pop() {
-                                digest.keep(r, line.strip_suffix('\r').unwrap_or(&line).to_string(), refs);
-                            }
-                        }
-                    }
-                    None => {
-                        rd.line(shape, &line, no);
-                        for r in std::mem::take(&mut rd.records) {
-                            take(&mut digest, r, line.strip_suffix('\r').unwrap_or(&line), &mut out.read);
-                        }
-                    }
-                }
-                start = end + 1;
-                continue;
-            }
             let before = rd.records.len();
             rd.line(shape, &line, no);
             let line = line.strip_suffix('\r').unwrap_or(&line);
