@@ -38,6 +38,40 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
     fold_mul(h, K0 ^ K2) | 1
 }
 
+/// A hash fed a byte at a time, for bytes made on the fly and never stored. Not the same
+/// function as [`hash_bytes`]; never [`WILD`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ByteHasher {
+    h: u64,
+    word: u64,
+    n: u32,
+    len: u64,
+}
+
+impl ByteHasher {
+    pub(crate) fn new() -> Self {
+        Self { h: K0, word: 0, n: 0, len: 0 }
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, c: u8) {
+        self.word |= u64::from(c) << (self.n * 8);
+        self.n += 1;
+        if self.n == 8 {
+            self.h = fold_mul(self.word ^ K1, self.h ^ K2);
+            self.word = 0;
+            self.n = 0;
+            self.len += 8;
+        }
+    }
+
+    pub(crate) fn finish(self) -> u64 {
+        let h = if self.n > 0 { fold_mul(self.word ^ K2, self.h ^ K1) } else { self.h };
+        let len = self.len + u64::from(self.n);
+        fold_mul(h ^ len.wrapping_mul(K1), K0 ^ K2) | 1
+    }
+}
+
 /// Folds one more 64-bit value into a running hash (for sequences of token hashes).
 #[inline]
 pub fn combine(h: u64, v: u64) -> u64 {

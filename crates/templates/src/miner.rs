@@ -167,7 +167,6 @@ pub struct Miner {
     tokens: Tokens,
     /// Line shape (digits folded) → its variant and header level.
     shapes: HashMap<u64, (u32, Option<Level>)>,
-    shape_buf: Vec<u8>,
     lines: u64,
     level: Option<Level>,
 }
@@ -184,7 +183,6 @@ impl Miner {
             skeletons: HashMap::default(),
             tokens: Tokens::default(),
             shapes: HashMap::default(),
-            shape_buf: Vec::new(),
             lines: 0,
             level: None,
         }
@@ -206,7 +204,7 @@ impl Miner {
 
     /// Adds the next line and returns its template.
     pub fn add(&mut self, line: &str) -> TemplateId {
-        let shape = shape_hash(line, &mut self.shape_buf);
+        let shape = shape_hash(line);
         self.add_shaped(line, Shape(shape))
     }
 
@@ -597,9 +595,9 @@ fn words(text: &str) -> Vec<&str> {
 pub struct Shape(u64);
 
 impl Shape {
-    /// The shape of `line`; `buf` is scratch space, reused from line to line.
-    pub fn of(line: &str, buf: &mut Vec<u8>) -> Self {
-        Self(shape_hash(line, buf))
+    /// The shape of `line`.
+    pub fn of(line: &str) -> Self {
+        Self(shape_hash(line))
     }
 }
 
@@ -627,18 +625,28 @@ static CLASS: [u8; 256] = {
     t
 };
 
-pub(crate) fn shape_hash(line: &str, buf: &mut Vec<u8>) -> u64 {
-    // A word at a time, into a slice as long as the line (the shape is never longer).
+pub(crate) fn shape_hash(line: &str) -> u64 {
+    let mut h = crate::hash::ByteHasher::new();
+    shape_into(line, |c| h.push(c));
+    h.finish()
+}
+
+/// The bytes of a line's shape (what [`shape_hash`] hashes).
+#[cfg(test)]
+pub(crate) fn shape_bytes(line: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    shape_into(line, |c| out.push(c));
+    out
+}
+
+/// Emits the shape of `line` a byte at a time, a word at a time.
+#[inline]
+fn shape_into(line: &str, mut emit: impl FnMut(u8)) {
     let b = line.as_bytes();
-    buf.clear();
-    buf.resize(b.len(), 0);
-    let out = &mut buf[..];
-    let mut o = 0;
     let mut i = 0;
     while i < b.len() {
         if CLASS[b[i] as usize] & ALNUM == 0 {
-            out[o] = b[i];
-            o += 1;
+            emit(b[i]);
             i += 1;
             continue;
         }
@@ -654,35 +662,29 @@ pub(crate) fn shape_hash(line: &str, buf: &mut Vec<u8>) -> u64 {
         // A run of 8+ hex letters with a letter (a trace id, a hash) is masked whatever its
         // letters: one shape for all of them.
         if word.len() >= 8 && all & HEX != 0 && any & ALPHA != 0 {
-            out[o..o + 2].copy_from_slice(b"\x01h");
-            o += 2;
+            emit(1);
+            emit(b'h');
             continue;
         }
         if any & DIGIT == 0 {
-            out[o..o + word.len()].copy_from_slice(word);
-            o += word.len();
+            word.iter().for_each(|&c| emit(c));
             continue;
         }
         let mut run = 0u8;
         for (k, &c) in word.iter().enumerate() {
             if CLASS[c as usize] & DIGIT != 0 {
                 if run == 0 && k > 0 && CLASS[word[k - 1] as usize] & ALPHA != 0 && k + 1 == word.len() {
-                    out[o] = c;
-                    o += 1;
+                    emit(c);
                 } else if run < 6 {
-                    out[o] = b'0';
-                    o += 1;
+                    emit(b'0');
                 }
                 run = run.saturating_add(1);
             } else {
                 run = 0;
-                out[o] = c;
-                o += 1;
+                emit(c);
             }
         }
     }
-    buf.truncate(o);
-    crate::hash::hash_bytes(buf)
 }
 
 /// Whether template tokens `t` cover line tokens `l`: same length, equal wherever `t` is not `<*>`.
@@ -763,7 +765,6 @@ mod tests {
 
     #[test]
     fn shapes_fold_digits_and_hashes() {
-        let mut buf = Vec::new();
         let cases: [(&str, &[u8]); 5] = [
             ("took 1234567ms, code 42", b"took 000000ms, code 00"),
             ("ssh2 root7_x v12", b"ssh2 root7_x v00"),
@@ -772,10 +773,12 @@ mod tests {
             ("caf\u{e9} 9", "caf\u{e9} 0".as_bytes()),
         ];
         for (line, shape) in cases {
-            let h = shape_hash(line, &mut buf);
-            assert_eq!(buf, shape, "{line}");
-            assert_eq!(h, crate::hash::hash_bytes(shape));
+            assert_eq!(shape_bytes(line), shape, "{line}");
         }
+        assert_eq!(shape_hash("took 12ms"), shape_hash("took 97ms"));
+        assert_ne!(shape_hash("took 12ms"), shape_hash("took 12s"));
+        // Trailing zero bytes are not lost to the padding of the last word.
+        assert_ne!(shape_hash("a"), shape_hash("a\0"));
     }
 
     #[test]

@@ -1286,7 +1286,7 @@ struct Peek<'a> {
     shape: debrief_templates::Shape,
 }
 
-fn json_peek<'a>(line: &'a str, scratch: &mut Vec<u8>) -> Option<Peek<'a>> {
+fn json_peek(line: &str) -> Option<Peek<'_>> {
     let v = JsonLine::parse(line).ok()?;
     let (stamp, _) = json_time(v.time_raw()?)?;
     let core = json_core(&v, line);
@@ -1295,7 +1295,7 @@ fn json_peek<'a>(line: &'a str, scratch: &mut Vec<u8>) -> Option<Peek<'a>> {
         Cow::Borrowed(t) => template_text(t),
         Cow::Owned(t) => Cow::Owned(template_text(&t).into_owned()),
     };
-    let shape = debrief_templates::Shape::of(&text, scratch);
+    let shape = debrief_templates::Shape::of(&text);
     Some(Peek { stamp, level: core.level, status, text, shape })
 }
 
@@ -1308,7 +1308,6 @@ struct PreLine<'a> {
 
 /// The lines of `block` (whole lines), peeked at.
 fn pre_lines(block: &[u8]) -> Vec<PreLine<'_>> {
-    let mut scratch = Vec::new();
     let mut out = Vec::with_capacity(block.len() / 128);
     let mut start = 0;
     while start < block.len() {
@@ -1318,7 +1317,7 @@ fn pre_lines(block: &[u8]) -> Vec<PreLine<'_>> {
             Ok(l) => {
                 let l = l.strip_suffix('\r').unwrap_or(l);
                 let t = l.trim();
-                let peek = if t.starts_with('{') { json_peek(t, &mut scratch) } else { None };
+                let peek = if t.starts_with('{') { json_peek(t) } else { None };
                 PreLine { line: Cow::Borrowed(l), peek }
             }
             Err(_) => PreLine { line: String::from_utf8_lossy(bytes), peek: None },
