@@ -147,7 +147,8 @@ struct Cell {
 /// A record the digest may cite, with the raw text of its lines.
 #[derive(Debug)]
 struct Kept {
-    record: Record,
+    /// `None` until [`Digest::make_records`] makes it (a line kept by [`Digest::keep_line`]).
+    record: Option<Record>,
     raw: String,
     template: Option<TemplateId>,
     refs: u32,
@@ -322,7 +323,37 @@ impl Digest {
         match self.kept.entry(record.span.line) {
             Entry::Occupied(mut o) => o.get_mut().refs += refs,
             Entry::Vacant(v) => {
-                v.insert(Kept { record, raw, template, refs });
+                v.insert(Kept { record: Some(record), raw, template, refs });
+            }
+        }
+    }
+
+    /// Keeps line `line`, a record of one line not made yet, by its raw text: most lines
+    /// kept while a log is read are let go again (a minute's last error line is the last
+    /// only until the next one), so records are made once reading is done, by
+    /// [`Digest::make_records`], for the lines still kept.
+    pub(crate) fn keep_line(&mut self, line: u32, raw: &str, refs: u32) {
+        let template = self.last;
+        match self.kept.entry(line) {
+            Entry::Occupied(mut o) => o.get_mut().refs += refs,
+            Entry::Vacant(v) => {
+                v.insert(Kept { record: None, raw: raw.to_string(), template, refs });
+            }
+        }
+    }
+
+    /// Makes the records of the lines kept by [`Digest::keep_line`], in line order; a line
+    /// `make` cannot read is let go.
+    pub(crate) fn make_records(&mut self, mut make: impl FnMut(u32, &str) -> Option<Record>) {
+        let mut lines: Vec<u32> = self.kept.iter().filter(|(_, k)| k.record.is_none()).map(|(&l, _)| l).collect();
+        lines.sort_unstable();
+        for line in lines {
+            let Entry::Occupied(mut o) = self.kept.entry(line) else { continue };
+            match make(line, &o.get().raw) {
+                Some(r) => o.get_mut().record = Some(r),
+                None => {
+                    o.remove();
+                }
             }
         }
     }
@@ -535,20 +566,22 @@ impl Digest {
     pub(crate) fn finish(mut self) -> (Vec<Record>, BTreeMap<u32, String>, Vec<LogTemplate>) {
         let (stats, episodes, onsets) = self.plan();
         let runs = runs_by_template(&episodes);
-        let mut kept: Vec<Kept> = std::mem::take(&mut self.kept).into_values().collect();
-        kept.sort_by_key(|k| k.record.span.line);
+        let mut kept: Vec<(Record, Kept)> = std::mem::take(&mut self.kept)
+            .into_values()
+            .filter_map(|mut k| Some((k.record.take()?, k)))
+            .collect();
+        kept.sort_by_key(|(r, _)| r.span.line);
         let mut raw_lines = BTreeMap::new();
         let mut records = Vec::with_capacity(kept.len() + episodes.len());
-        let first_of: HashMap<u32, usize> = kept.iter().enumerate().map(|(i, k)| (k.record.span.line, i)).collect();
+        let first_of: HashMap<u32, usize> = kept.iter().enumerate().map(|(i, (r, _))| (r.span.line, i)).collect();
         let mut bursts: HashMap<u32, Vec<Record>> = HashMap::new();
         for e in episodes.iter().filter(|e| e.count >= 2) {
             if let Some(&i) = first_of.get(&e.first.1) {
-                let r = self.burst_record(e, &kept[i].record);
+                let r = self.burst_record(e, &kept[i].0);
                 bursts.entry(e.first.1).or_default().push(r);
             }
         }
-        for k in kept {
-            let mut r = k.record;
+        for (mut r, k) in kept {
             for (n, l) in k.raw.split('\n').enumerate() {
                 raw_lines.insert(r.span.line + n as u32, l.to_string());
             }

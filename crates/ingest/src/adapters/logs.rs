@@ -1617,10 +1617,7 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
                 let utc = rd.when(peek.stamp, "", no).utc;
                 let refs = digest.add_shaped(no, utc, peek.level, peek.status, &peek.text, peek.shape);
                 if refs > 0 {
-                    rd.json_line(p.line.trim(), no);
-                    if let Some(r) = rd.records.pop() {
-                        digest.keep(r, p.line.to_string(), refs);
-                    }
+                    digest.keep_line(no, &p.line, refs);
                 }
             }
             start = scan_to;
@@ -1659,6 +1656,10 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
     for r in std::mem::take(&mut rd.records) {
         take(&mut digest, r, &raw, &mut out.read);
     }
+    digest.make_records(|no, line| {
+        rd.json_line(line.trim(), no);
+        rd.records.pop()
+    });
     rd.finish();
     if let Some(line) = bad_utf8 {
         rd.problems.push(Problem::at(line, "invalid UTF-8 (first at this line); bad bytes replaced with U+FFFD"));
