@@ -41,4 +41,7 @@ pub struct Facts {
     pub words: Vec<String>,
     /// The bundle's source paths, indexed like the records' spans.
     pub sources: Vec<String>,
+    /// Logs read in a stream keep few of their lines as records: their lines that answered
+    /// a request with a server error (5xx), per minute (its start, its lines), by source.
+    pub server_errors: std::collections::HashMap<u32, Vec<(jiff::Timestamp, u64)>>,
 }

@@ -143,7 +143,7 @@ pub fn analyze(records: &[Record], events: &[Event], facts: &Facts) -> Analysis 
 
     changes(&mut a, records, events, &m);
     summary(&mut a, records, facts, &m);
-    impact(&mut a, records, events, &m, &window);
+    impact(&mut a, records, events, &m, &window, facts);
     detection(&mut a, records, events, &m);
 
     a.decisions = crate::decisions::decisions(records, &window);
@@ -351,7 +351,7 @@ fn changes(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments) 
     }
 }
 
-fn impact(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments, window: &Window) {
+fn impact(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments, window: &Window, facts: &Facts) {
     if let (Some(s), Some(x)) = (&m.impact_start, &m.mitigated) {
         let mut recs = first_of(s);
         recs.extend(first_of(x));
@@ -373,19 +373,31 @@ fn impact(a: &mut Analysis, records: &[Record], events: &[Event], m: &Moments, w
             a.impact.push(Item::new(debrief_timeline::display_text(r), vec![e.records[0]], Confidence::Confirmed));
         }
     }
-    // Server errors answered to requests.
+    // Server errors answered to requests: counted from the records, and for logs read in a
+    // stream (which keep few lines as records) from their per-minute counts.
+    let within = |t: Timestamp| window.start.is_none_or(|s| t >= s) && window.end.is_none_or(|x| t <= x);
     let errors: Vec<usize> = records
         .iter()
         .enumerate()
         .filter(|(_, r)| {
             r.attr("http_status").and_then(|s| s.parse::<u16>().ok()).is_some_and(|s| s >= 500)
-                && r.when.utc.is_some_and(|t| window.start.is_none_or(|s| t >= s) && window.end.is_none_or(|x| t <= x))
+                && r.when.utc.is_some_and(within)
         })
         .map(|(i, _)| i)
         .collect();
-    if let (Some(&first), Some(&last)) = (errors.first(), errors.last()) {
+    let counted = errors.iter().filter(|&&i| !facts.server_errors.contains_key(&records[i].span.source)).count();
+    // A minute counts when it starts inside the window, or the window starts inside it.
+    let streamed: u64 = facts
+        .server_errors
+        .values()
+        .flatten()
+        .filter(|&&(m, _)| within(m) || window.start.is_some_and(|s| m < s && s < m + SignedDuration::from_mins(1)))
+        .map(|&(_, n)| n)
+        .sum();
+    let total = counted as u64 + streamed;
+    if let (Some(&first), Some(&last), true) = (errors.first(), errors.last(), total > 0) {
         a.impact.push(Item::new(
-            format!("{} requests answered with a server error (5xx) in the logs.", errors.len()),
+            format!("{total} requests answered with a server error (5xx) in the logs."),
             vec![first, last],
             Confidence::Confirmed,
         ));

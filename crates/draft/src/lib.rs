@@ -141,6 +141,10 @@ mod tests {
             );
             let top = |r: &Review| r.log_templates.iter().map(|t| (t.template.clone(), t.count)).collect::<Vec<_>>();
             assert_eq!(top(&a.review), top(&b.review), "{name}");
+            let impact = |r: &Review| {
+                r.findings.iter().filter(|f| f.section == "customer_impact").map(|f| f.text.clone()).collect::<Vec<_>>()
+            };
+            assert_eq!(impact(&a.review), impact(&b.review), "{name}: the same 5xx count");
         }
     }
 

@@ -195,6 +195,7 @@ fn facts(bundle: &Bundle, ingested: &Ingested) -> Facts {
             .collect(),
         words,
         sources: ingested.sources.iter().map(|s| s.path.clone()).collect(),
+        server_errors: ingested.server_errors.clone(),
     }
 }
 

@@ -186,6 +186,9 @@ pub(crate) struct Digest {
     ids: Vec<TemplateId>,
     /// The template of the record added last.
     last: Option<TemplateId>,
+    /// Lines answering a request with a server error (5xx), per minute since the epoch
+    /// (streamed logs only: they are not all records).
+    server_errors: BTreeMap<i64, u64>,
 }
 
 impl Digest {
@@ -211,6 +214,7 @@ impl Digest {
             kept: HashMap::new(),
             ids: Vec::new(),
             last: None,
+            server_errors: BTreeMap::new(),
         }
     }
 
@@ -284,6 +288,9 @@ impl Digest {
             refs += 1;
         }
         let Some(t) = time else { return refs };
+        if !self.whole && status.is_some_and(|s| s >= 500) {
+            *self.server_errors.entry(t.as_second().div_euclid(60)).or_default() += 1;
+        }
         st.first_time = min_opt(st.first_time, Some(t));
         st.last_time = st.last_time.max(Some(t));
         self.origin.get_or_insert(t);
@@ -559,6 +566,15 @@ impl Digest {
             .map(|(i, r)| (r.span.line, i))
             .collect();
         self.templates(&stats, &onsets, |line| lines.get(&line).copied())
+    }
+
+    /// Lines of a streamed log that answered a request with a server error (5xx): each
+    /// minute's start and its lines, minutes with lines only.
+    pub(crate) fn server_errors(&self) -> Vec<(Timestamp, u64)> {
+        self.server_errors
+            .iter()
+            .filter_map(|(&m, &n)| Some((Timestamp::from_second(m.checked_mul(60)?).ok()?, n)))
+            .collect()
     }
 
     /// The kept records of a streamed log with its burst records, in line order; the raw

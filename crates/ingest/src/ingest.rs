@@ -5,6 +5,7 @@ use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use debrief_model::{Problem, Record, SkippedFile, Source, SourceFile};
+use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use rayon::prelude::*;
@@ -32,6 +33,10 @@ pub struct Ingested {
     /// records span, by source index and 1-based line — what citations of them are checked
     /// against, since the file itself is not held.
     pub streamed_lines: HashMap<u32, BTreeMap<u32, String>>,
+    /// For sources read in a stream: their lines that answered a request with a server
+    /// error (5xx) per minute (the minute's start, its lines), since most of those lines
+    /// are not kept as records.
+    pub server_errors: HashMap<u32, Vec<(Timestamp, u64)>>,
 }
 
 /// How far reading the streamed files has got, for a progress bar: read it from another
@@ -65,8 +70,16 @@ impl<R: Read> Read for Counting<'_, R> {
 struct FileOut {
     parsed: Parsed,
     templates: Vec<LogTemplate>,
-    /// A streamed file: its lines, the records read from it, the raw text of kept lines.
-    streamed: Option<(u32, usize, BTreeMap<u32, String>)>,
+    /// A streamed file: what [`adapters::logs::stream`] says of it beyond its records.
+    streamed: Option<StreamedOut>,
+}
+
+#[derive(Default)]
+struct StreamedOut {
+    lines: u32,
+    read: usize,
+    raw: BTreeMap<u32, String>,
+    server_errors: Vec<(Timestamp, u64)>,
 }
 
 /// The format of timestamped log lines, whose sources are folded into templates.
@@ -127,11 +140,13 @@ pub fn ingest_with(bundle: &Bundle, progress: Option<&Progress>) -> Ingested {
             return match open_stream(path, gz, progress) {
                 Ok(input) => {
                     let s = adapters::logs::stream(file, input, &cx);
-                    FileOut { parsed: s.parsed, templates: s.templates, streamed: Some((s.lines, s.read, s.raw)) }
+                    let streamed =
+                        StreamedOut { lines: s.lines, read: s.read, raw: s.raw, server_errors: s.server_errors };
+                    FileOut { parsed: s.parsed, templates: s.templates, streamed: Some(streamed) }
                 }
                 Err(e) => FileOut {
                     parsed: Parsed::fatal(format!("cannot read: {e}")),
-                    streamed: Some((0, 0, BTreeMap::new())),
+                    streamed: Some(StreamedOut::default()),
                     ..FileOut::default()
                 },
             };
@@ -196,9 +211,10 @@ pub fn ingest_with(bundle: &Bundle, progress: Option<&Progress>) -> Ingested {
             r.span.source = i as u32;
         }
         let (lines, records) = match streamed {
-            Some((lines, read, raw)) => {
-                out.streamed_lines.insert(i as u32, raw);
-                (lines, read)
+            Some(s) => {
+                out.streamed_lines.insert(i as u32, s.raw);
+                out.server_errors.insert(i as u32, s.server_errors);
+                (s.lines, s.read)
             }
             // Records read from the file: burst records folded from them are not counted.
             None => (file.line_count(), p.records.iter().filter(|r| r.attr("template").is_none()).count()),

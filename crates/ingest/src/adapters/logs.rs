@@ -1543,6 +1543,8 @@ pub(crate) struct Streamed {
     pub lines: u32,
     /// Records read (all of them, kept or not).
     pub read: usize,
+    /// Lines answering a request with a server error, per minute.
+    pub server_errors: Vec<(Timestamp, u64)>,
 }
 
 /// The most a record's raw lines may hold while it is read (a stack trace that runs on
@@ -1555,7 +1557,14 @@ const RAW_CAP: usize = 1 << 20;
 /// file's first lines, which decide its layout.
 pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) -> Streamed {
     let mut out =
-        Streamed { parsed: Parsed::default(), templates: Vec::new(), raw: BTreeMap::new(), lines: 0, read: 0 };
+        Streamed {
+            parsed: Parsed::default(),
+            templates: Vec::new(),
+            raw: BTreeMap::new(),
+            lines: 0,
+            read: 0,
+            server_errors: Vec::new(),
+        };
     let Some((mut rd, shape)) = reader(&file.text, cx, 4) else {
         out.parsed = Parsed::fatal(NO_TIMES);
         return out;
@@ -1664,6 +1673,7 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
     if let Some(line) = bad_utf8 {
         rd.problems.push(Problem::at(line, "invalid UTF-8 (first at this line); bad bytes replaced with U+FFFD"));
     }
+    out.server_errors = digest.server_errors();
     let (records, raw, templates) = digest.finish();
     out.parsed = Parsed { records, problems: rd.problems, ..Parsed::default() };
     out.raw = raw;
