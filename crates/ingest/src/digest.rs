@@ -260,7 +260,14 @@ impl Digest {
         self.count(id, line, time, level, status)
     }
 
-    fn count(&mut self, id: TemplateId, line: u32, time: Option<Timestamp>, level: Option<&str>, status: Option<u16>) -> u32 {
+    fn count(
+        &mut self,
+        id: TemplateId,
+        line: u32,
+        time: Option<Timestamp>,
+        level: Option<&str>,
+        status: Option<u16>,
+    ) -> u32 {
         self.last = Some(id);
         let rank = level_rank(level);
         let signal = rank >= 3 || status.is_some_and(|s| s >= 500);
@@ -582,10 +589,8 @@ impl Digest {
     pub(crate) fn finish(mut self) -> (Vec<Record>, BTreeMap<u32, String>, Vec<LogTemplate>) {
         let (stats, episodes, onsets) = self.plan();
         let runs = runs_by_template(&episodes);
-        let mut kept: Vec<(Record, Kept)> = std::mem::take(&mut self.kept)
-            .into_values()
-            .filter_map(|mut k| Some((k.record.take()?, k)))
-            .collect();
+        let mut kept: Vec<(Record, Kept)> =
+            std::mem::take(&mut self.kept).into_values().filter_map(|mut k| Some((k.record.take()?, k))).collect();
         kept.sort_by_key(|(r, _)| r.span.line);
         let mut raw_lines = BTreeMap::new();
         let mut records = Vec::with_capacity(kept.len() + episodes.len());

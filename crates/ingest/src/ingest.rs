@@ -235,6 +235,13 @@ pub fn ingest_with(bundle: &Bundle, progress: Option<&Progress>) -> Ingested {
 }
 
 /// A reader of the streamed file at `path` (gunzipped when `gz`), counting its bytes.
+/// Opens a file of a bundle that was left to be read in a stream (see [`Bundle::streamed`]):
+/// a `.gz` file is decompressed as it is read.
+pub fn open_streamed(path: &std::path::Path) -> std::io::Result<Box<dyn Read + Send>> {
+    let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    open_stream(path, gz, None)
+}
+
 fn open_stream<'a>(
     path: &std::path::Path,
     gz: bool,

@@ -22,11 +22,6 @@ pub fn emit(path: Option<&Path>, data: &str) -> Result<()> {
     }
 }
 
-/// Loads a bundle, refusing one with no files to read.
-pub fn load(path: &Path) -> Result<debrief_ingest::Bundle> {
-    load_with(path, debrief_ingest::LoadLimits::default())
-}
-
 /// Loads a bundle with `limits` (large logs may be left to be read in a stream), refusing
 /// one with no files to read.
 pub fn load_with(path: &Path, limits: debrief_ingest::LoadLimits) -> Result<debrief_ingest::Bundle> {

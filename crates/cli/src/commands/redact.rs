@@ -33,7 +33,7 @@ pub fn run(args: &RedactArgs) -> Result<ExitCode> {
         return Err(CliError::new(format!("{}: exists and is not empty", out_dir.display()))
             .hint(Some("choose a new folder for the redacted bundle")));
     }
-    let mut bundle = super::load(&args.input)?;
+    let mut bundle = super::load_with(&args.input, debrief_ingest::LoadLimits::streaming())?;
     if args.incident.is_some() {
         bundle.config = config;
     }
@@ -42,13 +42,20 @@ pub fn run(args: &RedactArgs) -> Result<ExitCode> {
     let mut per_file: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut totals: BTreeMap<String, usize> = BTreeMap::new();
     for file in &bundle.files {
-        let out = redactor.redact(&file.text);
         let dest = out_dir.join(safe_join(&file.path));
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).map_err(|e| CliError::new(format!("{}: {e}", parent.display())))?;
         }
-        std::fs::write(&dest, out.text.as_bytes()).map_err(|e| CliError::new(format!("{}: {e}", dest.display())))?;
-        for (rule, n) in out.hits {
+        let hits = match bundle.streamed.get(&file.path) {
+            Some(source) => redact_stream(&redactor, source, &dest)?,
+            None => {
+                let out = redactor.redact(&file.text);
+                std::fs::write(&dest, out.text.as_bytes())
+                    .map_err(|e| CliError::new(format!("{}: {e}", dest.display())))?;
+                out.hits.into_iter().collect()
+            }
+        };
+        for (rule, n) in hits {
             *totals.entry(rule.clone()).or_default() += n;
             *per_file.entry(file.path.clone()).or_default().entry(rule).or_default() += n;
         }
@@ -77,6 +84,64 @@ pub fn run(args: &RedactArgs) -> Result<ExitCode> {
         report_path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Blocks of a large file redacted at a time (each redacted in parallel chunks).
+const BLOCK: usize = 8 << 20;
+/// A PEM block is a few kilobytes: a `-----BEGIN` left open for longer is not one.
+const PEM_MAX: usize = 1 << 20;
+
+/// Redacts a file too large to hold (a `.gz` one too, written back compressed) from
+/// `source` to `dest`, a block of whole lines at a time; a block never ends inside a PEM
+/// block, so a private key is always seen whole. Returns the substitutions per rule.
+fn redact_stream(
+    redactor: &debrief_redact::Redactor,
+    source: &std::path::Path,
+    dest: &std::path::Path,
+) -> Result<BTreeMap<String, usize>> {
+    let read_err = |e: std::io::Error| CliError::new(format!("{}: {e}", source.display()));
+    let write_err = |e: std::io::Error| CliError::new(format!("{}: {e}", dest.display()));
+    let mut input = debrief_ingest::open_streamed(source).map_err(read_err)?;
+    let file = std::io::BufWriter::new(std::fs::File::create(dest).map_err(write_err)?);
+    let gz = source.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let mut output: Box<dyn std::io::Write> =
+        if gz { Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::default())) } else { Box::new(file) };
+    let mut hits = BTreeMap::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
+    let mut eof = false;
+    while !eof {
+        let before = buf.len();
+        (&mut input).take((BLOCK * 2 - before.min(BLOCK)) as u64).read_to_end(&mut buf).map_err(read_err)?;
+        eof = buf.len() == before;
+        let cut = if eof { buf.len() } else { block_end(&buf) };
+        if cut == 0 && !eof {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&buf[..cut]);
+        let out = redactor.redact(&text);
+        output.write_all(out.text.as_bytes()).map_err(write_err)?;
+        for (rule, n) in out.hits {
+            *hits.entry(rule).or_default() += n;
+        }
+        buf.drain(..cut);
+    }
+    output.flush().map_err(write_err)?;
+    drop(output);
+    Ok(hits)
+}
+
+/// Where a block of `buf` to redact ends: after its last whole line, or before an unclosed
+/// PEM block (`-----BEGIN` without its `-----END` yet, in the last [`PEM_MAX`] bytes); 0 when
+/// neither leaves a line.
+fn block_end(buf: &[u8]) -> usize {
+    let end = memchr::memrchr(b'\n', buf).map_or(0, |i| i + 1);
+    let whole = &buf[..end];
+    match memchr::memmem::rfind(whole, b"-----BEGIN") {
+        Some(begin) if end - begin <= PEM_MAX && memchr::memmem::find(&whole[begin..], b"-----END").is_none() => {
+            memchr::memrchr(b'\n', &whole[..begin]).map_or(0, |i| i + 1)
+        }
+        _ => end,
+    }
 }
 
 fn redact_error(e: debrief_redact::RedactError) -> CliError {

@@ -8,7 +8,7 @@ use crate::{ListFormat, SourcesArgs};
 
 /// `debrief sources BUNDLE`.
 pub fn run(args: &SourcesArgs) -> Result<ExitCode> {
-    let bundle = super::load(&args.bundle)?;
+    let bundle = super::load_with(&args.bundle, debrief_ingest::LoadLimits::streaming())?;
     let ingested = debrief_ingest::ingest(&bundle);
     let out = match args.format {
         ListFormat::Json => {

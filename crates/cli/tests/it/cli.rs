@@ -135,6 +135,64 @@ fn redact_writes_the_same_files_with_the_same_lines_and_a_report_without_values(
     assert_eq!(debrief(&["redact", b.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]).status.code(), Some(1));
 }
 
+/// A log too large to hold is redacted a block at a time, a gzipped one too (and written
+/// back gzipped): every line is kept, no value survives, and a private key that straddles a
+/// block's end is still replaced whole.
+#[test]
+fn redact_streams_large_logs() {
+    use std::fmt::Write as _;
+    use std::io::{Read, Write as _};
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("bundle");
+    fs::create_dir_all(b.join("logs")).unwrap();
+    fs::write(b.join("incident.toml"), "[people]\n\"Dana Whitfield\" = \"incident commander\"\n").unwrap();
+    let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAnotrealnotrealnotrealnotreal\nQyNTUxOQAAACBkZXbvZGVyNOTREALNOTREAL\n-----END RSA PRIVATE KEY-----\n";
+    let mut log = String::new();
+    let mut n = 0;
+    // Lines of 100 bytes up to just before the 8 MiB block end, then the key across it.
+    while log.len() < (8 << 20) - 60 {
+        n += 1;
+        writeln!(
+            log,
+            "2024-05-01T10:00:{:02}Z INFO user dana.whitfield@example.com logged in from 10.2.3.{:<3} req {n:>12}",
+            n % 60,
+            n % 200
+        )
+        .unwrap();
+    }
+    log.push_str(key);
+    log.push_str("2024-05-01T10:01:00Z ERROR password=hunter2-NOTREAL rejected\n");
+    fs::write(b.join("logs/app.log"), &log).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        fs::File::create(b.join("logs/old.log.gz")).unwrap(),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(log.as_bytes()).unwrap();
+    gz.finish().unwrap();
+    fs::write(b.join("notes.md"), "10:02 Dana Whitfield paged\n").unwrap();
+
+    let out_dir = dir.path().join("redacted");
+    let out = debrief(&["redact", b.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plain = fs::read_to_string(out_dir.join("logs/app.log")).unwrap();
+    let mut unzipped = String::new();
+    flate2::read::MultiGzDecoder::new(fs::File::open(out_dir.join("logs/old.log.gz")).unwrap())
+        .read_to_string(&mut unzipped)
+        .unwrap();
+    assert_eq!(plain, unzipped);
+    assert_eq!(plain.lines().count(), log.lines().count());
+    for leaked in ["dana.whitfield@example.com", "10.2.3.", "MIIEowIBAAKCAQEA", "NOTREALNOTREAL", "hunter2-NOTREAL"] {
+        assert!(!plain.contains(leaked), "{leaked} survived");
+    }
+    let report: Value =
+        serde_json::from_str(&fs::read_to_string(out_dir.join("redaction-report.json")).unwrap()).unwrap();
+    let per_file = |f: &str, rule: &str| report["files"][f][rule].as_u64().unwrap_or(0);
+    assert_eq!(per_file("logs/app.log", "person"), n as u64, "{report}");
+    assert_eq!(per_file("logs/old.log.gz", "private-key"), 0);
+    assert_eq!(per_file("logs/old.log.gz", "secret:private-key"), 1);
+    assert_eq!(per_file("logs/old.log.gz", "person"), n as u64);
+}
+
 #[test]
 fn redact_stdin_to_stdout() {
     use std::io::Write;

@@ -1556,15 +1556,14 @@ const RAW_CAP: usize = 1 << 20;
 /// review may cite are kept (see [`Digest`](crate::digest::Digest)). `file.text` holds the
 /// file's first lines, which decide its layout.
 pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) -> Streamed {
-    let mut out =
-        Streamed {
-            parsed: Parsed::default(),
-            templates: Vec::new(),
-            raw: BTreeMap::new(),
-            lines: 0,
-            read: 0,
-            server_errors: Vec::new(),
-        };
+    let mut out = Streamed {
+        parsed: Parsed::default(),
+        templates: Vec::new(),
+        raw: BTreeMap::new(),
+        lines: 0,
+        read: 0,
+        server_errors: Vec::new(),
+    };
     let Some((mut rd, shape)) = reader(&file.text, cx, 4) else {
         out.parsed = Parsed::fatal(NO_TIMES);
         return out;
