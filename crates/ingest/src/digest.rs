@@ -231,6 +231,14 @@ impl Digest {
         self.add_view(r.span.line, r.when.utc, r.attr("level"), status, &r.text)
     }
 
+    /// [`Digest::add`] for a record whose template text's shape may have been taken already
+    /// (on another thread).
+    pub(crate) fn add_with(&mut self, r: &Record, shape: Option<Shape>) -> u32 {
+        let Some(shape) = shape else { return self.add(r) };
+        let status = r.attr("http_status").and_then(|s| s.parse().ok());
+        self.add_shaped(r.span.line, r.when.utc, r.attr("level"), status, &template_text(&r.text), shape)
+    }
+
     /// [`Digest::add`] for a record not made yet: its first line, time, level, HTTP status
     /// and text.
     pub(crate) fn add_view(

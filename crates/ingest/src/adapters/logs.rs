@@ -27,6 +27,7 @@ use serde::Deserialize;
 
 use crate::adapter::{Adapter, Context, Parsed};
 use crate::digest::template_text;
+use debrief_templates::Shape as TemplateShape;
 use crate::lines::head_lines as head;
 use crate::time::{Localized, localize, parse_epoch, parse_instant, parse_naive};
 
@@ -1083,17 +1084,9 @@ impl Reader<'_> {
     }
 
     fn text_line(&mut self, line: &str, no: u32, f: Found) {
-        let b = line.as_bytes();
         let original = &line[f.start..f.end];
         let when = self.when(f.stamp, original, no);
-        let mut text_at = f.text;
-        while b.get(text_at).is_some_and(|&c| matches!(c, b' ' | b'\t' | b',' | b'|' | b']'))
-            || (b.get(text_at) == Some(&b'-') && b.get(text_at + 1) == Some(&b' '))
-        {
-            text_at += 1;
-        }
-        let text = line.get(text_at..).map(str::trim_end).unwrap_or_default();
-        let text = if text.is_empty() { original } else { text };
+        let (text, text_at) = record_text(line, &f);
         let message = line.get(f.message.max(text_at)..).unwrap_or_default();
         let level = f.level.or_else(|| level_in_text(message));
         let mut r = Record::new(Span::line(self.source, no), when, Kind::Log, text);
@@ -1283,7 +1276,7 @@ struct Peek<'a> {
     level: Option<&'static str>,
     status: Option<u16>,
     text: Cow<'a, str>,
-    shape: debrief_templates::Shape,
+    shape: TemplateShape,
 }
 
 fn json_peek(line: &str) -> Option<Peek<'_>> {
@@ -1295,7 +1288,7 @@ fn json_peek(line: &str) -> Option<Peek<'_>> {
         Cow::Borrowed(t) => template_text(t),
         Cow::Owned(t) => Cow::Owned(template_text(&t).into_owned()),
     };
-    let shape = debrief_templates::Shape::of(&text);
+    let shape = TemplateShape::of(&text);
     Some(Peek { stamp, level: core.level, status, text, shape })
 }
 
@@ -1323,6 +1316,42 @@ fn pre_lines(block: &[u8]) -> Vec<PreLine<'_>> {
             Err(_) => PreLine { line: String::from_utf8_lossy(bytes), peek: None },
         });
         start = end + 1;
+    }
+    out
+}
+
+/// One line of a text log as the parallel pass leaves it: its text without `\r` (lossy when
+/// it is not UTF-8), where its time is, and the shape of the template text of the record it
+/// begins (when it begins one debrief makes from the line alone).
+struct PreText<'a> {
+    line: Cow<'a, str>,
+    found: Option<Found>,
+    shape: Option<TemplateShape>,
+}
+
+/// The lines of `block` (whole lines) of a text log laid out as `layout`, looked at.
+fn pre_text_lines(block: &[u8], layout: Shape) -> Vec<PreText<'_>> {
+    let mut out = Vec::with_capacity(block.len() / 96);
+    let mut start = 0;
+    while start < block.len() {
+        let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
+        let bytes = &block[start..end];
+        start = end + 1;
+        let Ok(l) = std::str::from_utf8(bytes) else {
+            let lossy = String::from_utf8_lossy(bytes);
+            let line = match lossy.strip_suffix('\r') {
+                Some(l) => Cow::Owned(l.to_string()),
+                None => lossy,
+            };
+            out.push(PreText { line, found: None, shape: None });
+            continue;
+        };
+        let l = l.strip_suffix('\r').unwrap_or(l);
+        let found = if l.trim().is_empty() { None } else { parse_as(layout, l) };
+        let shape = found
+            .filter(|f| f.shape != Shape::Logfmt)
+            .map(|f| TemplateShape::of(&template_text(record_text(l, &f).0)));
+        out.push(PreText { line: Cow::Borrowed(l), found, shape });
     }
     out
 }
@@ -1422,6 +1451,20 @@ fn dominant(text: &str) -> Option<Shape> {
 
 /// A reader for a log whose first lines are `head`, and the layout it has; `None` when no
 /// line has a time.
+/// The text of the record a line with a time of its own (found at `f`) makes, and where it
+/// starts: what follows the time and its separators, else the time itself.
+fn record_text<'l>(line: &'l str, f: &Found) -> (&'l str, usize) {
+    let b = line.as_bytes();
+    let mut text_at = f.text;
+    while b.get(text_at).is_some_and(|&c| matches!(c, b' ' | b'\t' | b',' | b'|' | b']'))
+        || (b.get(text_at) == Some(&b'-') && b.get(text_at + 1) == Some(&b' '))
+    {
+        text_at += 1;
+    }
+    let text = line.get(text_at..).map(str::trim_end).unwrap_or_default();
+    (if text.is_empty() { &line[f.start..f.end] } else { text }, text_at)
+}
+
 fn reader<'a>(head: &str, cx: &'a Context<'_>, capacity: usize) -> Option<(Reader<'a>, Shape)> {
     let shape = dominant(head)?;
     let zone = match cx.zone {
@@ -1470,7 +1513,15 @@ impl Reader<'_> {
             }
             return;
         }
-        match parse_as(shape, line) {
+        self.line_found(line, no, parse_as(shape, line));
+    }
+
+    /// [`Reader::line`] for a text line (without its `\r`) whose time was looked for already.
+    fn line_found(&mut self, line: &str, no: u32, found: Option<Found>) {
+        if line.trim().is_empty() {
+            return;
+        }
+        match found {
             Some(f) if f.shape == Shape::Logfmt => self.logfmt_line(line, no, f),
             Some(f) => self.text_line(line, no, f),
             None => self.untimed(line, no),
@@ -1571,9 +1622,9 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
     let mut digest = crate::digest::Digest::streamed(cx.source);
     // The raw lines since the pending record (the last one read) began.
     let mut raw = String::new();
-    let take = |digest: &mut crate::digest::Digest, r: Record, raw: &str, read: &mut usize| {
+    let take = |digest: &mut crate::digest::Digest, r: Record, raw: &str, read: &mut usize, shape| {
         *read += 1;
-        let refs = digest.add(&r);
+        let refs = digest.add_with(&r, shape);
         if refs > 0 {
             let n = (r.span.end_line - r.span.line + 1) as usize;
             let end = memchr::memchr_iter(b'\n', raw.as_bytes()).nth(n - 1).unwrap_or(raw.len());
@@ -1582,6 +1633,8 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
     };
     let mut no = 0u32;
     let mut bad_utf8 = None;
+    // The template shape of the last record begun, when the parallel pass took it.
+    let mut pending: Option<TemplateShape> = None;
     let mut buf = vec![0u8; 1 << 20];
     let mut filled = 0;
     let mut eof = false;
@@ -1617,7 +1670,7 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
                 let Some(peek) = &p.peek else {
                     rd.line(shape, &p.line, no);
                     for r in std::mem::take(&mut rd.records) {
-                        take(&mut digest, r, p.line.strip_suffix('\r').unwrap_or(&p.line), &mut out.read);
+                        take(&mut digest, r, p.line.strip_suffix('\r').unwrap_or(&p.line), &mut out.read, None);
                     }
                     continue;
                 };
@@ -1630,39 +1683,50 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
             }
             start = scan_to;
         }
-        while start < scan_to {
-            let end = memchr::memchr(b'\n', &buf[start..scan_to]).map_or(scan_to, |i| start + i);
-            no += 1;
-            let bytes = &buf[start..end];
-            let line = match std::str::from_utf8(bytes) {
-                Ok(l) => std::borrow::Cow::Borrowed(l),
-                Err(_) => {
-                    bad_utf8.get_or_insert(no);
-                    String::from_utf8_lossy(bytes)
-                }
+        if start < scan_to {
+            // Times found and template texts shaped in parallel; records made in order.
+            let block = &buf[start..scan_to];
+            let pre: Vec<Vec<PreText>> = if block.len() < PARALLEL_MIN {
+                vec![pre_text_lines(block, shape)]
+            } else {
+                pieces(block, rayon::current_num_threads() * 2)
+                    .into_par_iter()
+                    .map(|piece| pre_text_lines(piece, shape))
+                    .collect()
             };
-            let before = rd.records.len();
-            rd.line(shape, &line, no);
-            let line = line.strip_suffix('\r').unwrap_or(&line);
-            if rd.records.len() > before {
-                // A record began here: the ones before it are complete.
-                let done = rd.records.len() - 1;
-                for r in rd.records.drain(..done) {
-                    take(&mut digest, r, &raw, &mut out.read);
+            for p in pre.iter().flatten() {
+                no += 1;
+                let line: &str = &p.line;
+                let found = match p.line {
+                    Cow::Owned(_) => {
+                        bad_utf8.get_or_insert(no);
+                        parse_as(shape, line)
+                    }
+                    Cow::Borrowed(_) => p.found,
+                };
+                let before = rd.records.len();
+                rd.line_found(line, no, found);
+                if rd.records.len() > before {
+                    // A record began here: the ones before it are complete.
+                    let done = rd.records.len() - 1;
+                    for r in rd.records.drain(..done) {
+                        take(&mut digest, r, &raw, &mut out.read, pending.take());
+                    }
+                    pending = p.shape;
+                    raw.clear();
+                    raw.push_str(line);
+                } else if !rd.records.is_empty() && raw.len() < RAW_CAP {
+                    raw.push('\n');
+                    raw.push_str(line);
                 }
-                raw.clear();
-                raw.push_str(line);
-            } else if !rd.records.is_empty() && raw.len() < RAW_CAP {
-                raw.push('\n');
-                raw.push_str(line);
             }
-            start = end + 1;
+            start = scan_to;
         }
         buf.copy_within(start.min(filled)..filled, 0);
         filled -= start.min(filled);
     }
     for r in std::mem::take(&mut rd.records) {
-        take(&mut digest, r, &raw, &mut out.read);
+        take(&mut digest, r, &raw, &mut out.read, pending.take());
     }
     digest.make_records(|no, line| {
         rd.json_line(line.trim(), no);
