@@ -1,6 +1,7 @@
 //! Time parsing shared by the adapters: instants with an offset, epoch numbers, naive
 //! local times read in a zone (with daylight-saving gaps and folds reported), zone names.
 
+use debrief_model::ZoneBasis;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{Timestamp, fmt::rfc2822};
@@ -182,6 +183,17 @@ impl Localized {
                 "time falls in a daylight-saving gap in {zone}: it never happened there; the instant after the gap is used"
             )),
         }
+    }
+}
+
+/// The zone naive times are read in: `incident.toml`'s (`zone`, as a [`Context`] gives it),
+/// else UTC, assumed — its name, the zone and the basis a time read in it carries.
+///
+/// [`Context`]: crate::Context
+pub fn zone_or_utc(zone: Option<(&str, &TimeZone)>) -> (String, TimeZone, ZoneBasis) {
+    match zone {
+        Some((name, tz)) => (name.to_string(), tz.clone(), ZoneBasis::IncidentToml(name.to_string())),
+        None => ("UTC".to_string(), TimeZone::UTC, ZoneBasis::Assumed("UTC".to_string())),
     }
 }
 

@@ -497,10 +497,7 @@ impl<'a> Reader<'a> {
             self.date = Some(naive.date());
         }
         self.last = Some(naive);
-        let (zone, tz, basis) = match self.cx.zone {
-            Some((name, tz)) => (name.to_string(), tz.clone(), ZoneBasis::IncidentToml(name.to_string())),
-            None => ("UTC".to_string(), TimeZone::UTC, ZoneBasis::Assumed("UTC".to_string())),
-        };
+        let (zone, tz, basis) = crate::time::zone_or_utc(self.cx.zone);
         let Some(local) = localize(naive, &tz) else { return When::unknown() };
         if let Some(p) = local.problem(&zone) {
             self.problem(line, p);

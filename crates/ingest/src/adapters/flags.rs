@@ -22,7 +22,6 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use debrief_model::{Actor, Kind, Precision, Problem, Record, SourceFile, Span, When, ZoneBasis};
-use jiff::tz::TimeZone;
 use regex::Regex;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -481,10 +480,7 @@ impl<'a, 'c> Reader<'a, 'c> {
             self.bad.push(problem, &mut self.out.problems);
             return None;
         };
-        let (zone, tz, basis) = match self.cx.zone {
-            Some((name, tz)) => (name.to_string(), tz.clone(), ZoneBasis::IncidentToml(name.to_string())),
-            None => ("UTC".to_string(), TimeZone::UTC, ZoneBasis::Assumed("UTC".to_string())),
-        };
+        let (zone, tz, basis) = crate::time::zone_or_utc(self.cx.zone);
         let local = localize(naive, &tz)?;
         if let Some(p) = local.problem(&zone) {
             self.out.problems.push(Problem::at(line, p));

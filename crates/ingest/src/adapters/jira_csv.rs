@@ -363,10 +363,7 @@ impl<'a> Reader<'a> {
             self.problem(line, format!("{raw:?} is not a time debrief can read — left without a time"));
             return None;
         };
-        let (zone, tz, basis) = match self.zone {
-            Some((name, tz)) => (name.to_string(), tz.clone(), ZoneBasis::IncidentToml(name.to_string())),
-            None => ("UTC".to_string(), TimeZone::UTC, ZoneBasis::Assumed("UTC".to_string())),
-        };
+        let (zone, tz, basis) = crate::time::zone_or_utc(self.zone);
         let local = localize(naive, &tz)?;
         if let Some(p) = local.problem(&zone) {
             self.problem(line, p);

@@ -27,9 +27,9 @@ use serde::Deserialize;
 
 use crate::adapter::{Adapter, Context, Parsed};
 use crate::digest::template_text;
-use debrief_templates::Shape as TemplateShape;
 use crate::lines::head_lines as head;
 use crate::time::{Localized, localize, parse_epoch, parse_instant, parse_naive};
+use debrief_templates::Shape as TemplateShape;
 
 mod fields;
 
@@ -1348,9 +1348,8 @@ fn pre_text_lines(block: &[u8], layout: Shape) -> Vec<PreText<'_>> {
         };
         let l = l.strip_suffix('\r').unwrap_or(l);
         let found = if l.trim().is_empty() { None } else { parse_as(layout, l) };
-        let shape = found
-            .filter(|f| f.shape != Shape::Logfmt)
-            .map(|f| TemplateShape::of(&template_text(record_text(l, &f).0)));
+        let shape =
+            found.filter(|f| f.shape != Shape::Logfmt).map(|f| TemplateShape::of(&template_text(record_text(l, &f).0)));
         out.push(PreText { line: Cow::Borrowed(l), found, shape });
     }
     out

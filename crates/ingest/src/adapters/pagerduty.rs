@@ -24,7 +24,6 @@ use std::sync::LazyLock;
 
 use debrief_model::{Actor, Kind, Precision, Problem, Record, SourceFile, Span, When, ZoneBasis};
 use jiff::civil::DateTime;
-use jiff::tz::TimeZone;
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -1118,10 +1117,7 @@ fn csv_time(raw: &str, cx: &Context<'_>) -> Option<(When, Option<String>)> {
     }
     let naive = parse_naive(raw).or_else(|| us_naive(raw))?;
     let minute = raw.matches(':').count() == 1;
-    let (zone_name, tz, basis) = match cx.zone {
-        Some((name, tz)) => (name.to_string(), tz.clone(), ZoneBasis::IncidentToml(name.to_string())),
-        None => ("UTC".to_string(), TimeZone::UTC, ZoneBasis::Assumed("UTC".to_string())),
-    };
+    let (zone_name, tz, basis) = crate::time::zone_or_utc(cx.zone);
     let local = localize(naive, &tz)?;
     let precision = match (&basis, minute) {
         (ZoneBasis::Assumed(_), _) => Precision::Inferred,
