@@ -227,34 +227,23 @@ impl Digest {
     /// Counts a record; returns how many of the digest's slots now point at it (a streamed
     /// log passes it to [`Digest::keep`] when that is not zero).
     pub(crate) fn add(&mut self, r: &Record) -> u32 {
-        let status = r.attr("http_status").and_then(|s| s.parse().ok());
-        self.add_view(r.span.line, r.when.utc, r.attr("level"), status, &r.text)
+        self.add_with(r, None)
     }
 
     /// [`Digest::add`] for a record whose template text's shape may have been taken already
     /// (on another thread).
     pub(crate) fn add_with(&mut self, r: &Record, shape: Option<Shape>) -> u32 {
-        let Some(shape) = shape else { return self.add(r) };
         let status = r.attr("http_status").and_then(|s| s.parse().ok());
-        self.add_shaped(r.span.line, r.when.utc, r.attr("level"), status, &template_text(&r.text), shape)
+        let text = template_text(&r.text);
+        let id = match shape {
+            Some(shape) => self.miner.add_shaped(&text, shape),
+            None => self.miner.add(&text),
+        };
+        self.count(id, r.span.line, r.when.utc, r.attr("level"), status)
     }
 
-    /// [`Digest::add`] for a record not made yet: its first line, time, level, HTTP status
-    /// and text.
-    pub(crate) fn add_view(
-        &mut self,
-        line: u32,
-        time: Option<Timestamp>,
-        level: Option<&str>,
-        status: Option<u16>,
-        text: &str,
-    ) -> u32 {
-        let id = self.miner.add(&template_text(text));
-        self.count(id, line, time, level, status)
-    }
-
-    /// [`Digest::add_view`] for a line whose [`template_text`] and its shape were taken
-    /// already (on another thread).
+    /// [`Digest::add`] for a line whose record is not made yet: its first line, time, level,
+    /// HTTP status, [`template_text`] and that text's shape (taken on another thread).
     pub(crate) fn add_shaped(
         &mut self,
         line: u32,
