@@ -158,17 +158,20 @@ fn fold_flapping(events: Vec<Event>, records: &[Record]) -> Vec<Event> {
         }
     }
     let mut events: Vec<Option<Event>> = events.into_iter().map(Some).collect();
+    let mut folded_into = vec![false; events.len()];
     for i in 0..events.len() {
-        if let Some(j) = into[i]
-            && let Some(e) = events[i].take()
-            && let Some(target) = events[j].as_mut()
-        {
-            target.records.extend(e.records);
+        if let Some(j) = into[i] {
+            folded_into[j] = true;
+            if let Some(e) = events[i].take()
+                && let Some(target) = events[j].as_mut()
+            {
+                target.records.extend(e.records);
+            }
         }
     }
     for (j, e) in events.iter_mut().enumerate() {
         if let Some(e) = e
-            && into.contains(&Some(j))
+            && folded_into[j]
             && let Some(&(firings, last)) = counts.get(&j)
             && firings >= 2
         {
@@ -361,12 +364,26 @@ fn is_id(word: &str) -> bool {
 /// member of the team`, `bob is not a member of the team`): as many words, at most one
 /// in four of them different (one in three words), and at least two the same.
 pub(crate) fn similar(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<&str>, Vec<&str>) = (a.split_whitespace().collect(), b.split_whitespace().collect());
-    if a.len() != b.len() || a.len() < 3 {
-        return false;
+    // Word by word, without collecting: this runs once per open row for every line.
+    let (mut a, mut b) = (a.split_whitespace(), b.split_whitespace());
+    let (mut words, mut same) = (0, 0);
+    loop {
+        match (a.next(), b.next()) {
+            (Some(x), Some(y)) => {
+                words += 1;
+                same += usize::from(x == y);
+            }
+            (None, None) => break,
+            _ => return false,
+        }
     }
-    let same = a.iter().zip(&b).filter(|(x, y)| x == y).count();
-    same >= 2 && (a.len() - same) * 4 <= a.len().max(4)
+    words >= 3 && same >= 2 && (words - same) <= most_changed(words)
+}
+
+/// How many words of a shape of `words` words may differ in a similar one: one in four
+/// (one of three or four).
+pub(crate) fn most_changed(words: usize) -> usize {
+    words.max(4) / 4
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ use std::collections::{HashMap, HashSet};
 use debrief_model::{Event, Kind, Precision, Record, When};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::build::{shape, similar};
+use crate::build::shape;
+use crate::groups::Groups;
 
 /// One row of the timeline: one or more events, the first leading.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,20 +256,21 @@ fn is_onset(records: &[Record], e: &Event) -> bool {
 /// seen in several separate small bursts is background noise (it was there before the
 /// incident and after it) and only a single repeat is kept as its first row.
 fn background(events: &[Event], records: &[Record], drop: &mut [bool]) {
-    let mut groups: HashMap<u32, Vec<(String, Vec<usize>)>> = HashMap::new();
+    // Per source: its shapes' groups, and each group's members.
+    let mut groups: HashMap<u32, (Groups, Vec<Vec<usize>>)> = HashMap::new();
     for (i, e) in events.iter().enumerate() {
         let r = &records[e.records[0]];
         if !is_log_burst(r) {
             continue;
         }
-        let s = shape(&r.text);
-        let per_source = groups.entry(r.span.source).or_default();
-        match per_source.iter_mut().find(|(g, _)| *g == s || similar(g, &s)) {
-            Some((_, members)) => members.push(i),
-            None => per_source.push((s, vec![i])),
+        let (shapes, members) = groups.entry(r.span.source).or_default();
+        let g = shapes.join(&shape(&r.text));
+        if g == members.len() {
+            members.push(Vec::new());
         }
+        members[g].push(i);
     }
-    for (_, members) in groups.into_values().flatten() {
+    for members in groups.into_values().flat_map(|(_, members)| members) {
         if members.len() < 2 {
             continue;
         }

@@ -20,6 +20,7 @@
 mod build;
 mod classify;
 mod condense;
+mod groups;
 mod skew;
 
 pub use build::{build, display_text};
