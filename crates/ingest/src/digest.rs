@@ -255,7 +255,14 @@ impl Digest {
         self.count(id, line, time, level, status)
     }
 
-    fn count(&mut self, id: TemplateId, line: u32, time: Option<Timestamp>, level: Option<&str>, status: Option<u16>) -> u32 {
+    fn count(
+        &mut self,
+        id: TemplateId,
+        line: u32,
+        time: Option<Timestamp>,
+        level: Option<&str>,
+        status: Option<u16>,
+    ) -> u32 {
         self.last = Some(id);
         let rank = level_rank(level);
         let signal = rank >= 3 || status.is_some_and(|s| s >= 500);

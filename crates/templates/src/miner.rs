@@ -667,7 +667,9 @@ fn shape_into(line: &str, mut emit: impl FnMut(u8)) {
             continue;
         }
         if any & DIGIT == 0 {
-            word.iter().for_each(|&c| emit(c));
+            for &c in word {
+                emit(c);
+            }
             continue;
         }
         let mut run = 0u8;

@@ -24,7 +24,11 @@ impl<'a> Raw<'a> {
 }
 
 /// Scans one JSON object: each key listed fills its field with the first value it has.
-fn scan<'a>(text: &'a str, slot: impl Fn(&[u8]) -> Option<usize>, out: &mut [Option<Raw<'a>>]) -> Result<(), JiterError> {
+fn scan<'a>(
+    text: &'a str,
+    slot: impl Fn(&[u8]) -> Option<usize>,
+    out: &mut [Option<Raw<'a>>],
+) -> Result<(), JiterError> {
     if flat(text, &slot, out).is_some() {
         return Ok(());
     }
@@ -136,7 +140,11 @@ fn skip(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// The full parser behind [`scan`].
-fn scan_all<'a>(text: &'a str, slot: impl Fn(&[u8]) -> Option<usize>, out: &mut [Option<Raw<'a>>]) -> Result<(), JiterError> {
+fn scan_all<'a>(
+    text: &'a str,
+    slot: impl Fn(&[u8]) -> Option<usize>,
+    out: &mut [Option<Raw<'a>>],
+) -> Result<(), JiterError> {
     let mut j = Jiter::new(text.as_bytes());
     let mut at = j.next_object_bytes()?.map(&slot);
     let mut more = at.is_some();
@@ -248,6 +256,8 @@ fields! {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     #[test]
@@ -336,7 +346,7 @@ mod tests {
                     2 => (v.len() as i64 - 3).to_string(),
                     _ => "null".into(),
                 };
-                line.push_str(&format!("{}:{pad}{value}", serde_json::to_string(k).unwrap()));
+                let _ = write!(line, "{}:{pad}{value}", serde_json::to_string(k).unwrap());
             }
             line.push('}');
             let slot = |k: &[u8]| match k { b"msg" => Some(0), b"level" => Some(1), _ => None };
@@ -352,18 +362,8 @@ mod tests {
     #[test]
     fn what_is_not_one_object_is_an_error() {
         let bad = [
-            "[1, 2]",
-            "\"text\"",
-            "{\"a\": 1",
-            "{\"a\": 1} {",
-            "{\"a\" 1}",
-            "{\"a\": tru}",
-            "{\"a\": 12ab}",
-            "{\"a\": \"unterminated}",
-            "{\"a\": \"x\\\"}",
-            "{\"a\": [1, 2}",
-            "{\"a\": 1,}",
-            "",
+            "[1, 2]", "\"text\"", "{\"a\": 1", "{\"a\": 1} {", "{\"a\" 1}", "{\"a\": tru}", "{\"a\": 12ab}",
+            "{\"a\": \"unterminated}", "{\"a\": \"x\\\"}", "{\"a\": [1, 2}", "{\"a\": 1,}", "",
         ];
         for bad in bad {
             assert!(JsonLine::parse(bad).is_err(), "{bad:?}");
