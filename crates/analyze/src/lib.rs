@@ -39,7 +39,8 @@ pub struct Facts {
     pub moments: Vec<(String, jiff::Timestamp)>,
     /// Channel names, incident ids and other words that name the incident.
     pub words: Vec<String>,
-    /// The bundle's source paths, indexed like the records' spans.
+    /// The bundle's source paths as the review shows them (names replaced), indexed like
+    /// the records' spans; the analysis only names them in prose.
     pub sources: Vec<String>,
     /// Logs read in a stream keep few of their lines as records: their lines that answered
     /// a request with a server error (5xx), per minute (its start, its lines), by source.

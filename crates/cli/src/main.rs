@@ -103,7 +103,7 @@ struct ModelArgs {
 struct RedactArgs {
     /// The bundle (folder, .zip or .tar.gz), or - to redact standard input to standard output
     input: PathBuf,
-    /// Write the redacted bundle and redaction-report.json into this new folder
+    /// Write the redacted bundle and redaction-report.json into this new folder (a file named after a person is written under its role)
     #[arg(long)]
     out: Option<PathBuf>,
     /// Use this incident.toml (people, [redact] terms, patterns, allow) instead of the bundle's

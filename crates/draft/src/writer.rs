@@ -194,7 +194,8 @@ fn facts(bundle: &Bundle, ingested: &Ingested) -> Facts {
             .filter_map(|(k, v)| debrief_ingest::time::parse_instant(v).map(|t| (k.clone(), t)))
             .collect(),
         words,
-        sources: ingested.sources.iter().map(|s| s.path.clone()).collect(),
+        // Named in prose: as the review shows them.
+        sources: ingested.sources.iter().map(|s| s.shown().to_string()).collect(),
         server_errors: ingested.server_errors.clone(),
     }
 }
@@ -398,7 +399,7 @@ pub(crate) fn write(
     questions.append(&mut conflict_questions);
     // Sources whose clocks disagree by a constant offset, cited on both sides.
     for s in debrief_timeline::skews(&ingested.records) {
-        let path = |i: u32| ingested.sources.get(i as usize).map_or("?", |s| s.path.as_str());
+        let path = |i: u32| ingested.sources.get(i as usize).map_or("?", debrief_model::Source::shown);
         let cited: Vec<usize> = s.pairs.iter().take(2).flat_map(|&(a, b)| [a, b]).collect();
         questions.push(Question {
             question: s.describe(path(s.source_a), path(s.source_b)),
@@ -410,7 +411,7 @@ pub(crate) fn write(
     for s in &ingested.sources {
         if s.problems.iter().any(|p| p.message.contains("assumed")) {
             questions.push(Question {
-                question: format!("In which time zone are the times in {} written? It was assumed.", s.path),
+                question: format!("In which time zone are the times in {} written? It was assumed.", s.shown()),
                 evidence_needed: "the author's zone, or `timezone` in incident.toml".into(),
                 citations: Vec::new(),
                 unverified: None,
@@ -438,6 +439,7 @@ pub(crate) fn write(
             .iter()
             .map(|s| ReviewSource {
                 path: s.path.clone(),
+                label: s.shown().to_string(),
                 format: s.format.clone(),
                 records: s.records,
                 problems: s.problems.clone(),
@@ -622,6 +624,37 @@ mod tests {
         assert_eq!(review.timeline.len(), good, "both bad rows are dropped");
         assert_eq!(review.verification.dropped.len(), 2);
         assert!(review.verification.dropped[0].contains("invented"));
+    }
+
+    #[test]
+    fn a_path_that_names_a_person_is_shown_by_their_role_in_sources_and_prose() {
+        let b = Bundle::from_files(vec![
+            SourceFile::new("incident.toml", "[people]\n\"Dana Whitfield\" = \"incident commander\"\n"),
+            SourceFile::new("app.log", "2024-05-01T10:02:13Z ERROR checkout failed: pool exhausted\n"),
+            SourceFile::new(
+                "chat/dana-whitfield.txt",
+                "Wednesday, May 1st, 2024\nDana Whitfield  10:02 AM\ncheckout error rate is spiking\n\
+                 Marcus Oyelaran  10:03 AM\nlooking at the pool\nDana Whitfield  10:05 AM\nrolling back now\n",
+            ),
+        ]);
+        let review = draft(&b, &Options::default()).unwrap().review;
+        let chat = review.sources.iter().find(|s| s.path == "chat/dana-whitfield.txt").expect("a source");
+        assert_eq!(chat.label, "chat/incident-commander.txt");
+        let log = review.sources.iter().find(|s| s.path == "app.log").expect("a source");
+        assert_eq!(log.label, "app.log");
+        // The transcript's zone was assumed: the question names the file as the review shows it.
+        let q = review.questions.iter().find(|q| q.question.contains("time zone")).expect("a question on the zone");
+        assert!(q.question.contains("chat/incident-commander.txt"), "{}", q.question);
+        // Citations keep the real path: it is what a checker opens.
+        assert!(review.timeline.iter().flat_map(|r| &r.citations).any(|c| c.source == "chat/dana-whitfield.txt"));
+        let prose: Vec<&str> = review
+            .questions
+            .iter()
+            .flat_map(|q| [q.question.as_str(), q.evidence_needed.as_str()])
+            .chain(review.findings.iter().map(|f| f.text.as_str()))
+            .chain(review.timeline.iter().map(|r| r.event.as_str()))
+            .collect();
+        assert!(prose.iter().all(|t| !t.to_lowercase().contains("dana")), "{prose:?}");
     }
 
     #[test]

@@ -200,7 +200,7 @@ impl Loader {
     }
 
     fn skip(&mut self, path: impl Into<String>, reason: impl Into<String>) {
-        self.skipped.push(SkippedFile { path: path.into(), reason: reason.into() });
+        self.skipped.push(SkippedFile::new(path, reason));
     }
 
     fn count(&mut self, bytes: u64) -> Result<(), LoadError> {

@@ -194,10 +194,7 @@ pub fn ingest_with(bundle: &Bundle, progress: Option<&Progress>) -> Ingested {
         } else if let Some(a) = detected[i] {
             a.format()
         } else {
-            out.skipped.push(SkippedFile {
-                path: file.path.clone(),
-                reason: "unknown format: no adapter recognised its content".into(),
-            });
+            out.skipped.push(SkippedFile::new(&file.path, "unknown format: no adapter recognised its content"));
             "unknown"
         };
         let FileOut { parsed: mut p, templates, streamed } = p.unwrap_or_default();
@@ -221,6 +218,7 @@ pub fn ingest_with(bundle: &Bundle, progress: Option<&Progress>) -> Ingested {
         };
         out.sources.push(Source {
             path: file.path.clone(),
+            label: None,
             format: format.to_string(),
             size: file.size,
             lines,

@@ -496,7 +496,7 @@ impl<'a> Checker<'a> {
         // Times, dates and numbers.
         let mut ground = Ground::default();
         for (i, r) in cited.iter().zip(&records) {
-            let path = self.sources.get(r.span.source as usize).map_or("", |s| s.path.as_str());
+            let path = self.sources.get(r.span.source as usize).map_or("", Source::shown);
             ground.add_record(r, path);
             if let Some(line) = self.lines.get(i) {
                 ground.add_text(line);
@@ -668,6 +668,7 @@ mod tests {
         ];
         let sources = vec![Source {
             path: "slack/inc.json".into(),
+            label: None,
             format: "slack-export".into(),
             size: 0,
             lines: 5,

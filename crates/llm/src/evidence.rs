@@ -387,7 +387,8 @@ impl Evidence {
             .into_iter()
             .filter_map(|g| {
                 let r = records.get(g.first)?;
-                let path = inputs.sources.get(r.span.source as usize).map_or("?", |s| s.path.as_str());
+                // As the review shows it: a path may name a person.
+                let path = inputs.sources.get(r.span.source as usize).map_or("?", Source::shown);
                 let last = (g.count > 1).then_some(g.last);
                 let line = render(g.first, r, path, last.and_then(|l| records.get(l)).map(|lr| (g.count, lr)));
                 let suspect = reads_as_instructions(&r.text);

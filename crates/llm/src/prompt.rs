@@ -390,7 +390,8 @@ impl Plan {
         let w = self.windows.get(i)?;
         let part = (self.windows.len() > 1).then_some((i + 1, self.windows.len(), w.from, w.to));
         let mut user = window_text(&self.facts, &w.items, part);
-        // The records are redacted; their source paths are not.
+        // The records are redacted, and the paths are shown by their labels (names replaced);
+        // what the redactor did not know as a name is scrubbed here.
         let mut paths: Vec<&str> = w.items.iter().filter_map(|it| item_path(&it.line)).collect();
         paths.sort_unstable();
         paths.dedup();

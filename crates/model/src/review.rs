@@ -79,9 +79,14 @@ pub struct IncidentInfo {
     pub services: Vec<String>,
 }
 
+/// A source of the review. `path` is the file's path in the bundle, as citations name it
+/// (a checker resolves them by it); `label` is how the review shows it, with the names in
+/// the path replaced the way the text's are (`notes/responder-b.md`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewSource {
     pub path: String,
+    #[serde(default)]
+    pub label: String,
     pub format: String,
     pub records: usize,
     pub problems: Vec<Problem>,
@@ -93,6 +98,27 @@ pub struct ReviewSource {
 pub struct SkippedFile {
     pub path: String,
     pub reason: String,
+    /// How a review shows the path (see [`ReviewSource`]); set by redaction, `None` before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl SkippedFile {
+    pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self { path: path.into(), reason: reason.into(), label: None }
+    }
+
+    /// The path as a review shows it: the label redaction gave it, else the path.
+    pub fn shown(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.path)
+    }
+}
+
+impl ReviewSource {
+    /// The path as the review shows it: `label`, else (a review written before labels) `path`.
+    pub fn shown(&self) -> &str {
+        if self.label.is_empty() { &self.path } else { &self.label }
+    }
 }
 
 /// A key moment. `time` is `null` when the evidence does not establish it, and then

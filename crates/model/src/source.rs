@@ -79,11 +79,23 @@ pub(crate) fn line_count(text: &str) -> u32 {
 /// A source as the review lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
+    /// Relative to the bundle root: where the file is read from and what citations name.
     pub path: String,
+    /// How a review and a model are shown the path: with the names in it replaced the way
+    /// the text's are (`notes/responder-b.md`). Set by redaction; `None` before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// The detected format (`slack-export`, `pagerduty-log-entries`…).
     pub format: String,
     pub size: u64,
     pub lines: u32,
     pub records: usize,
     pub problems: Vec<Problem>,
+}
+
+impl Source {
+    /// The path as a review shows it: the label redaction gave it, else the path.
+    pub fn shown(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.path)
+    }
 }

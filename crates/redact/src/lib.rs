@@ -27,6 +27,10 @@
 //!   person; bots and team addresses keep their names;
 //! - `[redact] terms` and `patterns`; `[redact] allow` is never redacted.
 //!
+//! Source paths get a label for reviews and models (`path.rs`): the names, email
+//! addresses and terms in a path replaced by a slug of the same role
+//! (`notes/priya-raman.md` → `notes/responder-b.md`); the path itself still names the file.
+//!
 //! Evidence is left alone: timestamps, durations, status codes, versions, host and pod
 //! names, commit hashes, UUIDs and trace ids. Most text costs one Aho–Corasick pass over
 //! keywords and token prefixes (`scan.rs`), one `memchr` pass over `=`/`:` and one byte
@@ -52,6 +56,7 @@
 
 #[cfg(test)]
 mod bench;
+mod path;
 mod people;
 mod pii;
 mod report;

@@ -16,7 +16,8 @@ use crate::Redactor;
 pub struct RedactionReport {
     /// Substitutions per rule (`secret:aws-access-key`, `email`, `person`…).
     pub counts: BTreeMap<String, usize>,
-    /// Substitutions per source path, then per rule.
+    /// Substitutions per source (its label: the path with the names in it replaced), then
+    /// per rule.
     pub per_source: BTreeMap<String, BTreeMap<String, usize>>,
     /// Records with at least one substitution.
     pub records_changed: usize,
@@ -36,6 +37,27 @@ impl RedactionReport {
 pub const UNLISTED_PERSON: &str = "Unlisted person";
 
 type Counts<'a> = BTreeMap<&'a str, usize>;
+
+/// Gives every source and skipped file its label (the path with the names in it replaced),
+/// one label per path, distinct across the bundle.
+fn label_paths(ingested: &mut Ingested, redactor: &Redactor) {
+    let mut paths: Vec<&str> = ingested
+        .sources
+        .iter()
+        .map(|s| s.path.as_str())
+        .chain(ingested.skipped.iter().map(|s| s.path.as_str()))
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let labels: HashMap<String, String> =
+        paths.iter().map(|p| (*p).to_string()).zip(redactor.path_labels(paths.iter().copied())).collect();
+    for s in &mut ingested.sources {
+        s.label = labels.get(&s.path).cloned();
+    }
+    for s in &mut ingested.skipped {
+        s.label = labels.get(&s.path).cloned();
+    }
+}
 
 /// Redacts one record in place; returns whether it changed.
 fn redact_record<'a>(r: &mut Record, redactor: &'a Redactor, counts: &mut Counts<'a>) -> bool {
@@ -73,7 +95,8 @@ fn redact_record<'a>(r: &mut Record, redactor: &'a Redactor, counts: &mut Counts
 
 /// Redacts every record in place — text, summary, attribute values; person actors
 /// become their role (their source id is dropped), bots keep their names — along with
-/// the sources' problem messages, and replaces `ingested.people` with roles. Returns
+/// the sources' problem messages; labels every source and skipped file with its path's
+/// names replaced ([`Redactor::path_labels`]), and replaces `ingested.people` with roles. Returns
 /// counts per rule and source, never values. Records are processed in parallel.
 pub fn redact_ingested(ingested: &mut Ingested, redactor: &Redactor) -> RedactionReport {
     let records = ingested.records.len();
@@ -106,9 +129,11 @@ pub fn redact_ingested(ingested: &mut Ingested, redactor: &Redactor) -> Redactio
                 (a, ca + cb)
             },
         );
+    label_paths(ingested, redactor);
     let mut report = RedactionReport { records, records_changed: changed, ..RedactionReport::default() };
     for (src, counts) in per_source {
-        let path = ingested.sources.get(src as usize).map_or_else(|| format!("source {src}"), |s| s.path.clone());
+        let path =
+            ingested.sources.get(src as usize).map_or_else(|| format!("source {src}"), |s| s.shown().to_string());
         let slot = report.per_source.entry(path).or_default();
         for (k, v) in counts {
             *slot.entry(k.to_string()).or_default() += v;
@@ -140,6 +165,7 @@ mod tests {
         let mut ing = Ingested {
             sources: vec![Source {
                 path: "slack/inc/2024-10-08.json".into(),
+                label: None,
                 format: "slack-export".into(),
                 size: 1,
                 lines: 1,
@@ -183,5 +209,33 @@ mod tests {
         assert!(ing.people.iter().all(|p| !p.name.contains("Dana") && !p.name.contains("Marcus")));
         let json = serde_json::to_string(&report).unwrap();
         assert!(!json.contains("AKIA"));
+    }
+
+    #[test]
+    fn sources_and_skipped_files_get_labels() {
+        let mut cfg = IncidentConfig::default();
+        cfg.people.insert("Dana Whitfield".into(), "primary on-call".into());
+        let source = |path: &str| Source {
+            path: path.into(),
+            label: None,
+            format: "notes".into(),
+            size: 1,
+            lines: 1,
+            records: 1,
+            problems: vec![],
+        };
+        let mut ing = Ingested {
+            sources: vec![source("notes/dana-whitfield.md"), source("logs/app.log")],
+            skipped: vec![debrief_model::SkippedFile::new("notes/Dana_Whitfield.png", "binary file")],
+            ..Ingested::default()
+        };
+        ing.records.push(Record::new(Span::line(0, 1), When::unknown(), Kind::Message, "Dana Whitfield paged"));
+        let r = Redactor::for_ingested(&cfg, &ing).unwrap();
+        let report = redact_ingested(&mut ing, &r);
+        assert_eq!(ing.sources[0].shown(), "notes/primary-on-call.md");
+        assert_eq!(ing.sources[0].path, "notes/dana-whitfield.md", "the path still names the file");
+        assert_eq!(ing.sources[1].label.as_deref(), Some("logs/app.log"));
+        assert_eq!(ing.skipped[0].shown(), "notes/primary-on-call.png");
+        assert_eq!(report.per_source["notes/primary-on-call.md"]["person"], 1);
     }
 }

@@ -1,19 +1,23 @@
 //! The Markdown rendering: every section of DESIGN.md in order, evidence as
 //! `source:line` with a short quote, times in the display zone and UTC.
 
+use std::collections::HashMap;
+
 use debrief_model::{ActionCategory, Assist, Citation, Finding, Metric, Review};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 const SHORT_QUOTE: usize = 80;
 
-struct Out {
+struct Out<'r> {
     s: String,
     tz: TimeZone,
     zone: String,
+    /// Source path → how the review shows it, where the two differ (a path with a name in it).
+    labels: HashMap<&'r str, &'r str>,
 }
 
-impl Out {
+impl Out<'_> {
     fn line(&mut self, text: &str) {
         self.s.push_str(text);
         self.s.push('\n');
@@ -60,22 +64,26 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-fn evidence(cites: &[Citation]) -> String {
-    if cites.is_empty() {
-        return "no evidence cited".to_string();
+impl Out<'_> {
+    /// Citations as `source:line “quote”`, each source by its label.
+    fn evidence(&self, cites: &[Citation]) -> String {
+        if cites.is_empty() {
+            return "no evidence cited".to_string();
+        }
+        cites
+            .iter()
+            .map(|c| {
+                let source = self.labels.get(c.source.as_str()).copied().unwrap_or(&c.source);
+                let at = if c.end_line > c.line {
+                    format!("{source}:{}-{}", c.line, c.end_line)
+                } else {
+                    format!("{source}:{}", c.line)
+                };
+                format!("{} “{}”", code(&at), short(&c.quote, SHORT_QUOTE))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     }
-    cites
-        .iter()
-        .map(|c| {
-            let at = if c.end_line > c.line {
-                format!("{}:{}-{}", c.source, c.line, c.end_line)
-            } else {
-                format!("{}:{}", c.source, c.line)
-            };
-            format!("{} “{}”", code(&at), short(&c.quote, SHORT_QUOTE))
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 fn findings<'a>(r: &'a Review, section: &'a str) -> impl Iterator<Item = &'a Finding> {
@@ -84,7 +92,7 @@ fn findings<'a>(r: &'a Review, section: &'a str) -> impl Iterator<Item = &'a Fin
 
 fn bullet(out: &mut Out, f: &Finding) {
     let conf = format!("{:?}", f.confidence).to_lowercase();
-    let ev = evidence(&f.citations);
+    let ev = out.evidence(&f.citations);
     let by = f.author.as_deref().map(|a| format!("; written by {a}, checked against the evidence")).unwrap_or_default();
     out.line(&format!("- {} _({conf}{by})_ — {ev}", f.text));
 }
@@ -96,7 +104,14 @@ fn unknown(out: &mut Out, what: &str, needed: &str) {
 /// Renders the review as Markdown.
 pub fn markdown(r: &Review) -> String {
     let tz = TimeZone::get(&r.display_timezone).unwrap_or(TimeZone::UTC);
-    let mut out = Out { s: String::new(), tz, zone: r.display_timezone.clone() };
+    let labels = r
+        .sources
+        .iter()
+        .map(|s| (s.path.as_str(), s.shown()))
+        .chain(r.skipped.iter().map(|s| (s.path.as_str(), s.shown())))
+        .filter(|(path, label)| path != label)
+        .collect();
+    let mut out = Out { s: String::new(), tz, zone: r.display_timezone.clone(), labels };
     let title = r.incident.title.as_deref().unwrap_or("Untitled incident");
     match &r.incident.id {
         Some(id) => out.line(&format!("# Postmortem draft — {id}: {title}")),
@@ -185,7 +200,7 @@ pub fn markdown(r: &Review) -> String {
             let line = format!(
                 "| {local}{approx} | {u} | {} | {} |",
                 cell(&format!("{who}{event}")),
-                cell(&evidence(&row.citations))
+                cell(&out.evidence(&row.citations))
             );
             out.line(&line);
         }
@@ -265,7 +280,7 @@ pub fn markdown(r: &Review) -> String {
             out.line(&format!(
                 "- [ ] {} (owner: {owner}, due: {due}{status}{by}) — {}",
                 a.text,
-                evidence(&a.citations)
+                out.evidence(&a.citations)
             ));
         }
         out.blank();
@@ -292,7 +307,7 @@ pub fn markdown(r: &Review) -> String {
                 "- {} — _evidence needed:_ {} — {}",
                 q.question,
                 q.evidence_needed,
-                evidence(&q.citations)
+                out.evidence(&q.citations)
             )),
         }
     }
@@ -311,7 +326,7 @@ fn metric_row(out: &mut Out, name: &str, m: &Metric) {
                 "| {label} | {}{approx} | {} | {} | {} |",
                 out.local(t),
                 utc(t),
-                cell(&evidence(&m.citations)),
+                cell(&out.evidence(&m.citations)),
                 cell(&m.definition)
             );
             out.line(&line);
@@ -319,7 +334,7 @@ fn metric_row(out: &mut Out, name: &str, m: &Metric) {
                 let at = c.time.map_or_else(|| "Unknown".to_string(), |t| format!("{} ({})", out.local(t), utc(t)));
                 out.line(&format!(
                     "| ↳ conflicting source | {at} | | {} | another source puts {label} here |",
-                    cell(&evidence(&c.citations))
+                    cell(&out.evidence(&c.citations))
                 ));
             }
         }
@@ -348,14 +363,21 @@ fn appendix(out: &mut Out, r: &Review) {
             s.problems.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join("; ")
                 + &if s.problems.len() > 3 { format!(" (+{} more)", s.problems.len() - 3) } else { String::new() }
         };
-        out.line(&format!("| {} | {} | {} | {} | {} |", code(&s.path), s.format, s.lines, s.records, cell(&problems)));
+        out.line(&format!(
+            "| {} | {} | {} | {} | {} |",
+            code(s.shown()),
+            s.format,
+            s.lines,
+            s.records,
+            cell(&problems)
+        ));
     }
     out.blank();
     if !r.skipped.is_empty() {
         out.line("### Skipped files");
         out.blank();
         for s in &r.skipped {
-            out.line(&format!("- {}: {}", code(&s.path), s.reason));
+            out.line(&format!("- {}: {}", code(s.shown()), s.reason));
         }
         out.blank();
     }
@@ -374,7 +396,7 @@ fn appendix(out: &mut Out, r: &Review) {
                 t.level.as_deref().unwrap_or("—"),
                 when(t.first),
                 when(t.last),
-                cell(&evidence(&t.citations))
+                cell(&out.evidence(&t.citations))
             );
             out.line(&row);
         }
@@ -466,13 +488,14 @@ mod tests {
             display_timezone: "America/Chicago".into(),
             sources: vec![ReviewSource {
                 path: "pagerduty/log_entries.json".into(),
+                label: "pagerduty/log_entries.json".into(),
                 format: "pagerduty".into(),
                 records: 3,
                 problems: vec![],
                 size: 10,
                 lines: 40,
             }],
-            skipped: vec![SkippedFile { path: "core.bin".into(), reason: "binary file".into() }],
+            skipped: vec![SkippedFile::new("core.bin", "binary file")],
             metrics: Metrics {
                 first_signal: metric(None, ""),
                 impact_start: metric(Some("2024-10-08T14:43:05Z"), "POST /checkout 500"),
@@ -553,6 +576,38 @@ mod tests {
         let failed = md.find("**Model assistance failed**").expect("failure note");
         assert!(failed < md.find("## Summary").unwrap_or(0), "the note comes before the first section");
         assert!(md.contains("> the server answered 503 three times"));
+    }
+
+    #[test]
+    fn a_source_is_shown_by_its_label_everywhere() {
+        let mut r = review();
+        r.sources[0].label = String::new();
+        r.sources.push(ReviewSource {
+            path: "notes/priya-raman.md".into(),
+            label: "notes/responder-b.md".into(),
+            format: "notes".into(),
+            records: 2,
+            problems: vec![],
+            size: 10,
+            lines: 12,
+        });
+        r.skipped.push(SkippedFile {
+            path: "notes/priya-raman.pdf".into(),
+            reason: "binary file".into(),
+            label: Some("notes/responder-b.pdf".into()),
+        });
+        let c = Citation::new("notes/priya-raman.md", 4, 5, "rolled back v2.31.0");
+        r.findings[0].citations.push(c.clone());
+        r.timeline[0].citations.push(c.clone());
+        r.metrics.detected.citations.push(c);
+        let md = markdown(&r);
+        assert!(!md.to_lowercase().contains("priya"), "{md}");
+        assert_eq!(md.matches("`notes/responder-b.md:4-5` “rolled back v2.31.0”").count(), 3, "{md}");
+        assert!(md.contains("| `notes/responder-b.md` | notes | 12 | 2 |"), "{md}");
+        assert!(md.contains("- `notes/responder-b.pdf`: binary file"), "{md}");
+        // A source without a label (a review written before labels) is shown by its path.
+        assert!(md.contains("`pagerduty/log_entries.json:20-23`"), "{md}");
+        assert!(md.contains("| `pagerduty/log_entries.json` | pagerduty |"), "{md}");
     }
 
     #[test]

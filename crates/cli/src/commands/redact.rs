@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -39,10 +39,18 @@ pub fn run(args: &RedactArgs) -> Result<ExitCode> {
     }
     let ingested = debrief_ingest::ingest(&bundle);
     let redactor = debrief_redact::Redactor::for_ingested(&bundle.config, &ingested).map_err(redact_error)?;
+    // A file named after a person is written under the name the review shows it by.
+    let mut paths: Vec<&str> =
+        bundle.files.iter().map(|f| f.path.as_str()).chain(ingested.skipped.iter().map(|s| s.path.as_str())).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let labels: HashMap<&str, String> =
+        paths.iter().copied().zip(redactor.path_labels(paths.iter().copied())).collect();
+    let label = |path: &str| labels.get(path).cloned().unwrap_or_else(|| path.to_string());
     let mut per_file: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut totals: BTreeMap<String, usize> = BTreeMap::new();
     for file in &bundle.files {
-        let dest = out_dir.join(safe_join(&file.path));
+        let dest = out_dir.join(safe_join(&label(&file.path)));
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).map_err(|e| CliError::new(format!("{}: {e}", parent.display())))?;
         }
@@ -57,13 +65,15 @@ pub fn run(args: &RedactArgs) -> Result<ExitCode> {
         };
         for (rule, n) in hits {
             *totals.entry(rule.clone()).or_default() += n;
-            *per_file.entry(file.path.clone()).or_default().entry(rule).or_default() += n;
+            *per_file.entry(label(&file.path)).or_default().entry(rule).or_default() += n;
         }
     }
+    let skipped: Vec<serde_json::Value> =
+        ingested.skipped.iter().map(|s| json!({ "path": label(&s.path), "reason": s.reason })).collect();
     let report = json!({
         "totals": totals,
         "files": per_file,
-        "skipped": ingested.skipped,
+        "skipped": skipped,
         "note": "counts per rule only; no redacted value is recorded here",
     });
     let report_path = out_dir.join("redaction-report.json");

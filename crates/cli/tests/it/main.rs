@@ -4,6 +4,7 @@ mod bundles;
 mod cli;
 mod malformed;
 mod model;
+mod names_in_paths;
 mod planted;
 
 use std::path::{Path, PathBuf};
