@@ -78,7 +78,8 @@ pub fn draft(bundle: &Bundle, options: &Options) -> Result<Drafted, DraftError> 
         }
         None => "UTC".to_string(),
     };
-    let mut ingested = debrief_ingest::ingest_with(bundle, options.progress.as_deref());
+    let (mut ingested, ()) =
+        rayon::join(|| debrief_ingest::ingest_with(bundle, options.progress.as_deref()), debrief_redact::warm_up);
     let redactor = debrief_redact::Redactor::for_ingested(&bundle.config, &ingested)?;
     let report = debrief_redact::redact_ingested(&mut ingested, &redactor);
     // Templates are the lines' own words: a secret or a name repeated on every line is

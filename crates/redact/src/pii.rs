@@ -627,6 +627,11 @@ fn number_after(text: &str, kw_end: usize) -> Option<(usize, usize)> {
     (start < end && stands_alone(text, start, end) && phone_ok(&text[start..end])).then_some((start, end))
 }
 
+/// Builds the built-in personal-data rules now rather than on first use.
+pub(crate) fn warm_up() {
+    LazyLock::force(&SHAPES);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

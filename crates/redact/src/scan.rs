@@ -178,3 +178,8 @@ pub(crate) fn scan<'a>(text: &str, protected: &[(usize, usize)], context: bool, 
     flush(line, mask, out);
     seen
 }
+
+/// Builds the context keywords now rather than on first use.
+pub(crate) fn warm_up() {
+    LazyLock::force(&KEYWORDS);
+}

@@ -1001,6 +1001,13 @@ fn git_context(prev: &[&str]) -> bool {
     })
 }
 
+/// Builds the built-in secret rules now rather than on first use.
+pub(crate) fn warm_up() {
+    LazyLock::force(&TOKEN_LABELS);
+    LazyLock::force(&TOKENS);
+    LazyLock::force(&LINE_RULES);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
