@@ -438,8 +438,13 @@ fn decode(path: String, bytes: Vec<u8>) -> SourceFile {
 
 /// A reader of the file at `path`, gunzipped when `gz`.
 fn open_decoded(path: &Path, gz: bool) -> io::Result<Box<dyn Read + Send>> {
-    let file = io::BufReader::with_capacity(1 << 16, fs::File::open(path)?);
-    Ok(if gz { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) })
+    Ok(decoded(fs::File::open(path)?, gz))
+}
+
+/// `file` buffered, and gunzipped when `gz`.
+pub(crate) fn decoded<'a>(file: impl Read + Send + 'a, gz: bool) -> Box<dyn Read + Send + 'a> {
+    let file = io::BufReader::with_capacity(1 << 16, file);
+    if gz { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) }
 }
 
 /// The size a gzip file states for its (last member's) content.

@@ -330,13 +330,7 @@ impl Digest {
 
     /// Keeps a record that `refs` slots point at, with the raw text of its lines.
     pub(crate) fn keep(&mut self, record: Record, raw: String, refs: u32) {
-        let template = self.last;
-        match self.kept.entry(record.span.line) {
-            Entry::Occupied(mut o) => o.get_mut().refs += refs,
-            Entry::Vacant(v) => {
-                v.insert(Kept { record: Some(record), raw, template, refs });
-            }
-        }
+        self.hold(record.span.line, refs, || (Some(record), raw));
     }
 
     /// Keeps line `line`, a record of one line not made yet, by its raw text: most lines
@@ -344,11 +338,17 @@ impl Digest {
     /// only until the next one), so records are made once reading is done, by
     /// [`Digest::make_records`], for the lines still kept.
     pub(crate) fn keep_line(&mut self, line: u32, raw: &str, refs: u32) {
+        self.hold(line, refs, || (None, raw.to_string()));
+    }
+
+    /// Adds `refs` slots pointing at line `line`, keeping what `kept` makes if it is new.
+    fn hold(&mut self, line: u32, refs: u32, kept: impl FnOnce() -> (Option<Record>, String)) {
         let template = self.last;
         match self.kept.entry(line) {
             Entry::Occupied(mut o) => o.get_mut().refs += refs,
             Entry::Vacant(v) => {
-                v.insert(Kept { record: None, raw: raw.to_string(), template, refs });
+                let (record, raw) = kept();
+                v.insert(Kept { record, raw, template, refs });
             }
         }
     }

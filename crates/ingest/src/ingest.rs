@@ -136,8 +136,7 @@ pub fn ingest_with(bundle: &Bundle, progress: Option<&Progress>) -> Ingested {
         if adapter.format() == LOG_FORMAT
             && let Some(path) = bundle.streamed.get(&file.path)
         {
-            let gz = file.path.to_ascii_lowercase().ends_with(".gz");
-            return match open_stream(path, gz, progress) {
+            return match open_stream(path, progress) {
                 Ok(input) => {
                     let s = adapters::logs::stream(file, input, &cx);
                     let streamed =
@@ -236,18 +235,19 @@ pub fn ingest_with(bundle: &Bundle, progress: Option<&Progress>) -> Ingested {
 /// Opens a file of a bundle that was left to be read in a stream (see [`Bundle::streamed`]):
 /// a `.gz` file is decompressed as it is read.
 pub fn open_streamed(path: &std::path::Path) -> std::io::Result<Box<dyn Read + Send>> {
-    let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    open_stream(path, gz, None)
+    open_stream(path, None)
+}
+
+/// Whether a file is gzipped, by its name (`.gz`, any case).
+pub fn is_gzip(path: &std::path::Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
 fn open_stream<'a>(
     path: &std::path::Path,
-    gz: bool,
     progress: Option<&'a Progress>,
 ) -> std::io::Result<Box<dyn Read + Send + 'a>> {
-    let file = Counting { inner: std::fs::File::open(path)?, progress };
-    let file = std::io::BufReader::with_capacity(1 << 16, file);
-    Ok(if gz { Box::new(flate2::read::MultiGzDecoder::new(file)) } else { Box::new(file) })
+    Ok(crate::bundle::decoded(Counting { inner: std::fs::File::open(path)?, progress }, is_gzip(path)))
 }
 
 /// The local date most records with an exact time fall on.

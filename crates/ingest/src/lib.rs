@@ -32,4 +32,4 @@ pub use adapter::{Adapter, Context, Parsed, Person};
 pub use bundle::{Bundle, LoadError, LoadLimits, load, load_with};
 pub use config::{ConfigError, INCIDENT_TOML_TEMPLATE, IncidentConfig, RedactConfig};
 pub use digest::LogTemplate;
-pub use ingest::{Ingested, Progress, detect, ingest, ingest_with, open_streamed};
+pub use ingest::{Ingested, Progress, detect, ingest, ingest_with, is_gzip, open_streamed};

@@ -50,7 +50,8 @@ pub fn run(args: &RedactArgs) -> Result<ExitCode> {
     let mut per_file: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut totals: BTreeMap<String, usize> = BTreeMap::new();
     for file in &bundle.files {
-        let dest = out_dir.join(safe_join(&label(&file.path)));
+        let shown = label(&file.path);
+        let dest = out_dir.join(safe_join(&shown));
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).map_err(|e| CliError::new(format!("{}: {e}", parent.display())))?;
         }
@@ -63,9 +64,11 @@ pub fn run(args: &RedactArgs) -> Result<ExitCode> {
                 out.hits.into_iter().collect()
             }
         };
-        for (rule, n) in hits {
+        for (rule, n) in &hits {
             *totals.entry(rule.clone()).or_default() += n;
-            *per_file.entry(label(&file.path)).or_default().entry(rule).or_default() += n;
+        }
+        if !hits.is_empty() {
+            per_file.entry(shown).or_default().extend(hits);
         }
     }
     let skipped: Vec<serde_json::Value> =
@@ -113,9 +116,11 @@ fn redact_stream(
     let write_err = |e: std::io::Error| CliError::new(format!("{}: {e}", dest.display()));
     let mut input = debrief_ingest::open_streamed(source).map_err(read_err)?;
     let file = std::io::BufWriter::new(std::fs::File::create(dest).map_err(write_err)?);
-    let gz = source.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let mut output: Box<dyn std::io::Write> =
-        if gz { Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::default())) } else { Box::new(file) };
+    let mut output: Box<dyn std::io::Write> = if debrief_ingest::is_gzip(source) {
+        Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::default()))
+    } else {
+        Box::new(file)
+    };
     let mut hits = BTreeMap::new();
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
     let mut eof = false;

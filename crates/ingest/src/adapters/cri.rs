@@ -165,27 +165,9 @@ fn container_of(path: &str) -> Option<String> {
     None
 }
 
-/// A level as debrief writes it, from a level field's value.
+/// A level as debrief writes it, from a level field's value (quoted or not).
 fn normalize_level(v: &str) -> Option<&'static str> {
-    let v = v.trim().trim_matches('"');
-    if let Ok(n) = v.parse::<u32>() {
-        // pino / bunyan numbers
-        return Some(match n {
-            0..=24 => "debug",
-            25..=34 => "info",
-            35..=44 => "warn",
-            45..=54 => "error",
-            _ => "fatal",
-        });
-    }
-    Some(match v.to_ascii_lowercase().as_str() {
-        "error" | "err" | "severe" | "e" => "error",
-        "warn" | "warning" | "w" => "warn",
-        "info" | "notice" | "information" | "informational" | "default" | "i" => "info",
-        "debug" | "trace" | "fine" | "verbose" | "d" | "t" => "debug",
-        "fatal" | "crit" | "critical" | "emerg" | "emergency" | "panic" | "alert" | "f" => "fatal",
-        _ => return None,
-    })
+    super::logs::normalize_level(v.trim().trim_matches('"'))
 }
 
 /// The level a container's message states, if it states one.

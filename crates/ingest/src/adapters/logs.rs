@@ -794,12 +794,13 @@ fn json_time(raw: Raw<'_>) -> Option<(Stamp, Cow<'_, str>)> {
 }
 
 /// A level as debrief writes it (error, warn, info, debug, fatal), from a level field.
-fn normalize_level(v: &str) -> Option<&'static str> {
-    const FIELD_ONLY: [(&str, &str); 5] = [
+pub(super) fn normalize_level(v: &str) -> Option<&'static str> {
+    const FIELD_ONLY: [(&str, &str); 6] = [
         ("default", "info"),
         ("information", "info"),
         ("informational", "info"),
         ("fine", "debug"),
+        ("verbose", "debug"),
         ("emergency", "fatal"),
     ];
     let v = v.trim();
@@ -1299,25 +1300,13 @@ struct PreLine<'a> {
     peek: Option<Peek<'a>>,
 }
 
-/// The lines of `block` (whole lines), peeked at.
-fn pre_lines(block: &[u8]) -> Vec<PreLine<'_>> {
-    let mut out = Vec::with_capacity(block.len() / 128);
-    let mut start = 0;
-    while start < block.len() {
-        let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
-        let bytes = &block[start..end];
-        out.push(match std::str::from_utf8(bytes) {
-            Ok(l) => {
-                let l = l.strip_suffix('\r').unwrap_or(l);
-                let t = l.trim();
-                let peek = if t.starts_with('{') { json_peek(t) } else { None };
-                PreLine { line: Cow::Borrowed(l), peek }
-            }
-            Err(_) => PreLine { line: String::from_utf8_lossy(bytes), peek: None },
-        });
-        start = end + 1;
-    }
-    out
+/// A JSON-lines log's line, peeked at.
+fn pre_line(line: Cow<'_, str>) -> PreLine<'_> {
+    let peek = match line {
+        Cow::Borrowed(l) => Some(l.trim()).filter(|t| t.starts_with('{')).and_then(json_peek),
+        Cow::Owned(_) => None,
+    };
+    PreLine { line, peek }
 }
 
 /// One line of a text log as the parallel pass leaves it: its text without `\r` (lossy when
@@ -1329,30 +1318,41 @@ struct PreText<'a> {
     shape: Option<TemplateShape>,
 }
 
-/// The lines of `block` (whole lines) of a text log laid out as `layout`, looked at.
-fn pre_text_lines(block: &[u8], layout: Shape) -> Vec<PreText<'_>> {
-    let mut out = Vec::with_capacity(block.len() / 96);
-    let mut start = 0;
-    while start < block.len() {
-        let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
-        let bytes = &block[start..end];
-        start = end + 1;
-        let Ok(l) = std::str::from_utf8(bytes) else {
-            let lossy = String::from_utf8_lossy(bytes);
-            let line = match lossy.strip_suffix('\r') {
-                Some(l) => Cow::Owned(l.to_string()),
-                None => lossy,
-            };
-            out.push(PreText { line, found: None, shape: None });
-            continue;
-        };
-        let l = l.strip_suffix('\r').unwrap_or(l);
-        let found = if l.trim().is_empty() { None } else { parse_as(layout, l) };
-        let shape =
-            found.filter(|f| f.shape != Shape::Logfmt).map(|f| TemplateShape::of(&template_text(record_text(l, &f).0)));
-        out.push(PreText { line: Cow::Borrowed(l), found, shape });
+/// A text log's line, laid out as `layout`, looked at.
+fn pre_text_line(line: Cow<'_, str>, layout: Shape) -> PreText<'_> {
+    let Cow::Borrowed(l) = line else { return PreText { line, found: None, shape: None } };
+    let found = if l.trim().is_empty() { None } else { parse_as(layout, l) };
+    let shape =
+        found.filter(|f| f.shape != Shape::Logfmt).map(|f| TemplateShape::of(&template_text(record_text(l, &f).0)));
+    PreText { line, found, shape }
+}
+
+/// The lines of `block` (whole lines), without their `\r`, each passed to `f` — borrowed, or
+/// a lossy copy when it is not UTF-8 — in order: on one thread for a small block, else in
+/// pieces in parallel, one list per piece.
+fn block_lines<'a, T: Send>(block: &'a [u8], f: impl Fn(Cow<'a, str>) -> T + Sync) -> Vec<Vec<T>> {
+    let piece = |piece: &'a [u8]| {
+        let mut out = Vec::with_capacity(piece.len() / 128);
+        let mut start = 0;
+        while start < piece.len() {
+            let end = memchr::memchr(b'\n', &piece[start..]).map_or(piece.len(), |i| start + i);
+            let bytes = &piece[start..end];
+            start = end + 1;
+            out.push(f(match std::str::from_utf8(bytes) {
+                Ok(l) => Cow::Borrowed(l.strip_suffix('\r').unwrap_or(l)),
+                Err(_) => {
+                    let lossy = String::from_utf8_lossy(bytes);
+                    Cow::Owned(lossy.strip_suffix('\r').unwrap_or(&lossy).to_string())
+                }
+            }));
+        }
+        out
+    };
+    if block.len() < PARALLEL_MIN {
+        vec![piece(block)]
+    } else {
+        pieces(block, rayon::current_num_threads() * 2).into_par_iter().map(piece).collect()
     }
-    out
 }
 
 /// Blocks smaller than this are peeked at on one thread.
@@ -1650,17 +1650,11 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
                 eof = true;
             }
         }
-        let mut start = 0;
         let scan_to = if eof { filled } else { memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |i| i + 1) };
         if shape == Shape::Json {
             // One record per line: the lines are peeked at in parallel, then counted in order,
             // and a record is made only when the digest keeps it.
-            let block = &buf[..scan_to];
-            let pre: Vec<Vec<PreLine>> = if block.len() < PARALLEL_MIN {
-                vec![pre_lines(block)]
-            } else {
-                pieces(block, rayon::current_num_threads() * 2).into_par_iter().map(pre_lines).collect()
-            };
+            let pre = block_lines(&buf[..scan_to], pre_line);
             for p in pre.iter().flatten() {
                 no += 1;
                 if matches!(p.line, Cow::Owned(_)) {
@@ -1669,7 +1663,7 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
                 let Some(peek) = &p.peek else {
                     rd.line(shape, &p.line, no);
                     for r in std::mem::take(&mut rd.records) {
-                        take(&mut digest, r, p.line.strip_suffix('\r').unwrap_or(&p.line), &mut out.read, None);
+                        take(&mut digest, r, &p.line, &mut out.read, None);
                     }
                     continue;
                 };
@@ -1680,19 +1674,9 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
                     digest.keep_line(no, &p.line, refs);
                 }
             }
-            start = scan_to;
-        }
-        if start < scan_to {
+        } else {
             // Times found and template texts shaped in parallel; records made in order.
-            let block = &buf[start..scan_to];
-            let pre: Vec<Vec<PreText>> = if block.len() < PARALLEL_MIN {
-                vec![pre_text_lines(block, shape)]
-            } else {
-                pieces(block, rayon::current_num_threads() * 2)
-                    .into_par_iter()
-                    .map(|piece| pre_text_lines(piece, shape))
-                    .collect()
-            };
+            let pre = block_lines(&buf[..scan_to], |line| pre_text_line(line, shape));
             for p in pre.iter().flatten() {
                 no += 1;
                 let line: &str = &p.line;
@@ -1719,10 +1703,9 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
                     raw.push_str(line);
                 }
             }
-            start = scan_to;
         }
-        buf.copy_within(start.min(filled)..filled, 0);
-        filled -= start.min(filled);
+        buf.copy_within(scan_to..filled, 0);
+        filled -= scan_to;
     }
     for r in std::mem::take(&mut rd.records) {
         take(&mut digest, r, &raw, &mut out.read, pending.take());
