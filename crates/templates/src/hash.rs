@@ -65,6 +65,28 @@ impl ByteHasher {
         }
     }
 
+    /// [`ByteHasher::push`] for each byte of `bytes`, eight at a time.
+    #[inline]
+    pub(crate) fn push_slice(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        let at = self.n * 8;
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            let v = u64::from_le_bytes(w);
+            if at == 0 {
+                self.h = fold_mul(v ^ K1, self.h ^ K2);
+            } else {
+                self.h = fold_mul((self.word | v << at) ^ K1, self.h ^ K2);
+                self.word = v >> (64 - at);
+            }
+            self.len += 8;
+        }
+        for &c in chunks.remainder() {
+            self.push(c);
+        }
+    }
+
     pub(crate) fn finish(self) -> u64 {
         let h = if self.n > 0 { fold_mul(self.word ^ K2, self.h ^ K1) } else { self.h };
         let len = self.len + u64::from(self.n);
@@ -115,6 +137,20 @@ pub type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<Pass
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pushing_a_slice_is_pushing_its_bytes() {
+        let bytes: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37)).collect();
+        for split in 0..bytes.len() {
+            for len in split..bytes.len() {
+                let (mut a, mut b) = (ByteHasher::new(), ByteHasher::new());
+                a.push_slice(&bytes[..split]);
+                a.push_slice(&bytes[split..len]);
+                bytes[..len].iter().for_each(|&c| b.push(c));
+                assert_eq!(a.finish(), b.finish(), "{split} {len}");
+            }
+        }
+    }
 
     #[test]
     fn never_wild_and_spread() {

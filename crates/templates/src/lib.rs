@@ -51,10 +51,12 @@ mod matching;
 mod miner;
 mod onset;
 mod parallel;
+mod shape;
 mod tokens;
 
 pub use header::{Header, Level, split_header};
 pub use matching::matches;
-pub use miner::{Config, Miner, Shape, Template, TemplateId};
+pub use miner::{Config, Miner, Template, TemplateId};
 pub use onset::{Burst, Histogram, Occurrence, OnsetConfig, OnsetKind, Tally, find_bursts, histogram};
 pub use parallel::{Mined, lines, mine_all, mine_files, mine_reader, mine_text};
+pub use shape::Shape;

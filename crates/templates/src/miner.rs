@@ -7,6 +7,7 @@ use std::fmt;
 use crate::hash::{HashMap, WILD, combine};
 use crate::header::Level;
 use crate::mask::{MASK, MaskConfig, is_unit, is_value_like};
+use crate::shape::Shape;
 use crate::tokens::Tokens;
 
 /// The miner's parameters. [`Config::default`] is what debrief uses for every log: they were
@@ -204,8 +205,7 @@ impl Miner {
 
     /// Adds the next line and returns its template.
     pub fn add(&mut self, line: &str) -> TemplateId {
-        let shape = shape_hash(line);
-        self.add_shaped(line, Shape(shape))
+        self.add_shaped(line, Shape::of(line))
     }
 
     /// [`Miner::add`] for a line whose [`Shape`] was taken already (on another thread: taking
@@ -585,110 +585,6 @@ fn words(text: &str) -> Vec<&str> {
     text.split(' ').filter(|w| !w.is_empty()).collect()
 }
 
-/// The hash of a line's shape: the line with each digit written as `0` and each run of digits
-/// cut to 6, except a lone digit ending a word (`ssh2`, `root7_x`), which masking keeps.
-/// Masking and header peeling look at how long a run of digits is (up to 6), never at the
-/// digits themselves, so lines of one shape mask alike and share a template.
-/// A line's shape: what the miner's first cache knows it by. Lines of one shape differ only
-/// in their digits (or hex ids), so they mask alike and have the same template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Shape(u64);
-
-impl Shape {
-    /// The shape of `line`.
-    pub fn of(line: &str) -> Self {
-        Self(shape_hash(line))
-    }
-}
-
-/// Byte classes for [`shape_hash`]: one table lookup instead of a chain of range tests.
-const ALNUM: u8 = 1;
-const HEX: u8 = 2;
-const ALPHA: u8 = 4;
-const DIGIT: u8 = 8;
-static CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = if b.is_ascii_digit() {
-            ALNUM | HEX | DIGIT
-        } else if b.is_ascii_hexdigit() {
-            ALNUM | HEX | ALPHA
-        } else if b.is_ascii_alphabetic() {
-            ALNUM | ALPHA
-        } else {
-            0
-        };
-        c += 1;
-    }
-    t
-};
-
-pub(crate) fn shape_hash(line: &str) -> u64 {
-    let mut h = crate::hash::ByteHasher::new();
-    shape_into(line, |c| h.push(c));
-    h.finish()
-}
-
-/// The bytes of a line's shape (what [`shape_hash`] hashes).
-#[cfg(test)]
-pub(crate) fn shape_bytes(line: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    shape_into(line, |c| out.push(c));
-    out
-}
-
-/// Emits the shape of `line` a byte at a time, a word at a time.
-#[inline]
-fn shape_into(line: &str, mut emit: impl FnMut(u8)) {
-    let b = line.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if CLASS[b[i] as usize] & ALNUM == 0 {
-            emit(b[i]);
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut all = HEX | ALNUM;
-        let mut any = 0;
-        while i < b.len() && CLASS[b[i] as usize] & ALNUM != 0 {
-            all &= CLASS[b[i] as usize];
-            any |= CLASS[b[i] as usize];
-            i += 1;
-        }
-        let word = &b[start..i];
-        // A run of 8+ hex letters with a letter (a trace id, a hash) is masked whatever its
-        // letters: one shape for all of them.
-        if word.len() >= 8 && all & HEX != 0 && any & ALPHA != 0 {
-            emit(1);
-            emit(b'h');
-            continue;
-        }
-        if any & DIGIT == 0 {
-            for &c in word {
-                emit(c);
-            }
-            continue;
-        }
-        let mut run = 0u8;
-        for (k, &c) in word.iter().enumerate() {
-            if CLASS[c as usize] & DIGIT != 0 {
-                if run == 0 && k > 0 && CLASS[word[k - 1] as usize] & ALPHA != 0 && k + 1 == word.len() {
-                    emit(c);
-                } else if run < 6 {
-                    emit(b'0');
-                }
-                run = run.saturating_add(1);
-            } else {
-                run = 0;
-                emit(c);
-            }
-        }
-    }
-}
-
 /// Whether template tokens `t` cover line tokens `l`: same length, equal wherever `t` is not `<*>`.
 fn covers(t: &[u64], l: &[u64]) -> bool {
     t.len() == l.len() && t.iter().zip(l).all(|(&a, &b)| a == WILD || a == b)
@@ -764,24 +660,6 @@ fn align<'a>(a: &[&'a str], b: &[&'a str]) -> Vec<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shapes_fold_digits_and_hashes() {
-        let cases: [(&str, &[u8]); 5] = [
-            ("took 1234567ms, code 42", b"took 000000ms, code 00"),
-            ("ssh2 root7_x v12", b"ssh2 root7_x v00"),
-            ("trace=deadbeef01 id=12345678", b"trace=\x01h id=000000"),
-            ("abcdefab is a word", b"\x01h is a word"),
-            ("caf\u{e9} 9", "caf\u{e9} 0".as_bytes()),
-        ];
-        for (line, shape) in cases {
-            assert_eq!(shape_bytes(line), shape, "{line}");
-        }
-        assert_eq!(shape_hash("took 12ms"), shape_hash("took 97ms"));
-        assert_ne!(shape_hash("took 12ms"), shape_hash("took 12s"));
-        // Trailing zero bytes are not lost to the padding of the last word.
-        assert_ne!(shape_hash("a"), shape_hash("a\0"));
-    }
 
     #[test]
     fn align_merges_with_gaps() {

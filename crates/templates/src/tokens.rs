@@ -107,7 +107,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::miner::{shape_bytes, shape_hash};
+    use crate::shape::{shape_bytes, shape_hash};
 
     proptest! {
         /// The miner's first cache is keyed by a line's shape (digits folded): lines of one shape
