@@ -33,7 +33,7 @@ use debrief_templates::Shape as TemplateShape;
 
 mod fields;
 
-use fields::{JsonLine, Nested, Raw};
+use fields::{JsonLine, Layout, Nested, Raw};
 
 pub struct LogLines;
 
@@ -1280,8 +1280,8 @@ struct Peek<'a> {
     shape: TemplateShape,
 }
 
-fn json_peek(line: &str) -> Option<Peek<'_>> {
-    let v = JsonLine::parse(line).ok()?;
+fn json_peek<'a>(line: &'a str, layout: &mut Layout) -> Option<Peek<'a>> {
+    let v = JsonLine::parse_with(line, layout).ok()?;
     let (stamp, _) = json_time(v.time_raw()?)?;
     let core = json_core(&v, line);
     let status = json_status(&v, nested(v.http_request).as_ref()).and_then(|s| s.parse().ok());
@@ -1301,9 +1301,9 @@ struct PreLine<'a> {
 }
 
 /// A JSON-lines log's line, peeked at.
-fn pre_line(line: Cow<'_, str>) -> PreLine<'_> {
+fn pre_line<'a>(layout: &mut Layout, line: Cow<'a, str>) -> PreLine<'a> {
     let peek = match line {
-        Cow::Borrowed(l) => Some(l.trim()).filter(|t| t.starts_with('{')).and_then(json_peek),
+        Cow::Borrowed(l) => Some(l.trim()).filter(|t| t.starts_with('{')).and_then(|t| json_peek(t, layout)),
         Cow::Owned(_) => None,
     };
     PreLine { line, peek }
@@ -1329,22 +1329,27 @@ fn pre_text_line(line: Cow<'_, str>, layout: Shape) -> PreText<'_> {
 
 /// The lines of `block` (whole lines), without their `\r`, each passed to `f` — borrowed, or
 /// a lossy copy when it is not UTF-8 — in order: on one thread for a small block, else in
-/// pieces in parallel, one list per piece.
-fn block_lines<'a, T: Send>(block: &'a [u8], f: impl Fn(Cow<'a, str>) -> T + Sync) -> Vec<Vec<T>> {
+/// pieces in parallel, one list per piece. `f` also gets a state of its own for each piece
+/// (what it learns of one line for the next).
+fn block_lines<'a, S: Default, T: Send>(block: &'a [u8], f: impl Fn(&mut S, Cow<'a, str>) -> T + Sync) -> Vec<Vec<T>> {
     let piece = |piece: &'a [u8]| {
+        let mut state = S::default();
         let mut out = Vec::with_capacity(piece.len() / 128);
         let mut start = 0;
         while start < piece.len() {
             let end = memchr::memchr(b'\n', &piece[start..]).map_or(piece.len(), |i| start + i);
             let bytes = &piece[start..end];
             start = end + 1;
-            out.push(f(match std::str::from_utf8(bytes) {
-                Ok(l) => Cow::Borrowed(l.strip_suffix('\r').unwrap_or(l)),
-                Err(_) => {
-                    let lossy = String::from_utf8_lossy(bytes);
-                    Cow::Owned(lossy.strip_suffix('\r').unwrap_or(&lossy).to_string())
-                }
-            }));
+            out.push(f(
+                &mut state,
+                match std::str::from_utf8(bytes) {
+                    Ok(l) => Cow::Borrowed(l.strip_suffix('\r').unwrap_or(l)),
+                    Err(_) => {
+                        let lossy = String::from_utf8_lossy(bytes);
+                        Cow::Owned(lossy.strip_suffix('\r').unwrap_or(&lossy).to_string())
+                    }
+                },
+            ));
         }
         out
     };
@@ -1676,7 +1681,7 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
             }
         } else {
             // Times found and template texts shaped in parallel; records made in order.
-            let pre = block_lines(&buf[..scan_to], |line| pre_text_line(line, shape));
+            let pre = block_lines(&buf[..scan_to], |(): &mut (), line| pre_text_line(line, shape));
             for p in pre.iter().flatten() {
                 no += 1;
                 let line: &str = &p.line;

@@ -28,12 +28,86 @@ fn scan<'a>(
     text: &'a str,
     slot: impl Fn(&[u8]) -> Option<usize>,
     out: &mut [Option<Raw<'a>>],
+    mut layout: Option<&mut Layout>,
 ) -> Result<(), JiterError> {
-    if flat(text, &slot, out).is_some() {
+    if let Some(l) = layout.as_deref_mut()
+        && l.known
+    {
+        if laid_out(text, l, out).is_some() {
+            return Ok(());
+        }
+        out.fill(None);
+    }
+    if flat(text, &slot, out, layout.as_deref_mut()).is_some() {
         return Ok(());
+    }
+    if let Some(l) = layout {
+        l.known = false;
     }
     out.fill(None);
     scan_all(text, slot, out)
+}
+
+/// The layout of a flat JSON line: the texts between its values (`{"time": `, `, "level": `,
+/// …, `}`) and the field each value fills. The lines of one logger mostly share one, so a
+/// line is first read as laid out like the line before: each text is matched and each value
+/// skipped, with no key to look up. Reading a line so gives what [`flat`] gives, since a line
+/// that matches the texts is, to [`flat`], the same bytes up to each value.
+#[derive(Debug, Default)]
+pub(super) struct Layout {
+    /// The texts between values, back to back.
+    texts: Vec<u8>,
+    /// For each value, where the text before it ends in `texts`, and the field it fills
+    /// ([`Layout::NONE`]: none, or a key seen before in the line).
+    values: Vec<(u32, u8)>,
+    known: bool,
+}
+
+impl Layout {
+    const NONE: u8 = u8::MAX;
+}
+
+/// Reads `text` as laid out as `layout`; `None` when it is not.
+fn laid_out<'a>(text: &'a str, layout: &Layout, out: &mut [Option<Raw<'a>>]) -> Option<()> {
+    let b = text.as_bytes();
+    let (mut i, mut from) = (0, 0);
+    for &(to, slot) in &layout.values {
+        let lit = &layout.texts[from..to as usize];
+        from = to as usize;
+        if !same(b.get(i..i + lit.len())?, lit) {
+            return None;
+        }
+        i += lit.len();
+        let value = i;
+        i = skip(b, i)?;
+        if slot != Layout::NONE {
+            out[usize::from(slot)] = Some(Raw(text.get(value..i)?));
+        }
+    }
+    let closing = &layout.texts[from..];
+    (b.len() - i == closing.len() && same(&b[i..], closing)).then_some(())
+}
+
+/// Whether `a` and `b` (of one length) are equal, compared eight bytes at a time (texts
+/// between values are a few words long, where a `memcmp` call costs more than it saves).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| s.get(at..at + 8).map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
+    if n < 8 {
+        return a == b;
+    }
+    let mut at = 0;
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
 }
 
 fn ws(b: &[u8], mut i: usize) -> usize {
@@ -43,8 +117,19 @@ fn ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// The fast path of [`scan`]: `None` when the line needs the full parser.
-fn flat<'a>(text: &'a str, slot: &impl Fn(&[u8]) -> Option<usize>, out: &mut [Option<Raw<'a>>]) -> Option<()> {
+/// The fast path of [`scan`]: `None` when the line needs the full parser. Takes the line's
+/// layout into `layout` when it reads the line.
+fn flat<'a>(
+    text: &'a str,
+    slot: &impl Fn(&[u8]) -> Option<usize>,
+    out: &mut [Option<Raw<'a>>],
+    mut layout: Option<&mut Layout>,
+) -> Option<()> {
+    if let Some(l) = layout.as_deref_mut() {
+        l.known = false;
+        l.texts.clear();
+        l.values.clear();
+    }
     let b = text.as_bytes();
     let mut i = ws(b, 0);
     if *b.get(i)? != b'{' {
@@ -54,6 +139,8 @@ fn flat<'a>(text: &'a str, slot: &impl Fn(&[u8]) -> Option<usize>, out: &mut [Op
     if *b.get(i)? == b'}' {
         return (ws(b, i + 1) == b.len()).then_some(());
     }
+    // Where the text before the next value begins.
+    let mut gap = 0;
     loop {
         if *b.get(i)? != b'"' {
             return None;
@@ -71,15 +158,32 @@ fn flat<'a>(text: &'a str, slot: &impl Fn(&[u8]) -> Option<usize>, out: &mut [Op
         i = ws(b, i + 1);
         let value = i;
         i = skip(b, i)?;
-        if let Some(k) = slot(key)
-            && out[k].is_none()
-        {
-            out[k] = Some(Raw(text.get(value..i)?));
+        let filled = match slot(key) {
+            Some(k) if out[k].is_none() => {
+                out[k] = Some(Raw(text.get(value..i)?));
+                Some(u8::try_from(k).ok()?)
+            }
+            _ => None,
+        };
+        if let Some(l) = layout.as_deref_mut() {
+            l.texts.extend_from_slice(&b[gap..value]);
+            l.values.push((u32::try_from(l.texts.len()).ok()?, filled.unwrap_or(Layout::NONE)));
+            gap = i;
         }
         i = ws(b, i);
         match *b.get(i)? {
             b',' => i = ws(b, i + 1),
-            b'}' => return (ws(b, i + 1) == b.len()).then_some(()),
+            b'}' => {
+                let end = ws(b, i + 1);
+                if end != b.len() {
+                    return None;
+                }
+                if let Some(l) = layout {
+                    l.texts.extend_from_slice(&b[gap..]);
+                    l.known = true;
+                }
+                return Some(());
+            }
             _ => return None,
         }
     }
@@ -175,6 +279,17 @@ macro_rules! fields {
             /// The listed fields of the JSON object `text`; an error when `text` is not one
             /// JSON object.
             pub(super) fn parse(text: &'a str) -> Result<Self, JiterError> {
+                Self::read(text, None)
+            }
+
+            /// [`Self::parse`], trying first the layout of the line read before with
+            /// `layout`, and keeping this line's.
+            #[allow(dead_code)]
+            pub(super) fn parse_with(text: &'a str, layout: &mut Layout) -> Result<Self, JiterError> {
+                Self::read(text, Some(layout))
+            }
+
+            fn read(text: &'a str, layout: Option<&mut Layout>) -> Result<Self, JiterError> {
                 #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
                 enum Slot { $($field,)* }
                 const N: usize = [$(Slot::$field,)*].len();
@@ -185,7 +300,7 @@ macro_rules! fields {
                         _ => None,
                     }
                 };
-                scan(text, slot, &mut out)?;
+                scan(text, slot, &mut out, layout)?;
                 let [$($field,)*] = out;
                 Ok(Self { $($field,)* })
             }
@@ -320,7 +435,7 @@ mod tests {
             let slot = |k: &[u8]| (k == b"msg").then_some(0);
             let mut fast = [None; 1];
             let mut full = [None; 1];
-            scan(line, slot, &mut fast).unwrap();
+            scan(line, slot, &mut fast, None).unwrap();
             scan_all(line, slot, &mut full).unwrap();
             assert_eq!(fast, full, "{line}");
         }
@@ -353,10 +468,82 @@ mod tests {
             let slot = |k: &[u8]| match k { b"msg" => Some(0), b"level" => Some(1), _ => None };
             let mut fast = [None; 2];
             let mut full = [None; 2];
-            let a = scan(&line, slot, &mut fast).is_ok();
+            let a = scan(&line, slot, &mut fast, None).is_ok();
             let b = scan_all(&line, slot, &mut full).is_ok();
             proptest::prop_assert!(a && b, "{}", line);
             proptest::prop_assert_eq!(fast, full);
+        }
+    }
+
+    /// The fields a line gives, as text, read with and without `layout`.
+    fn both_ways(line: &str, layout: &mut Layout) -> (Option<String>, Option<String>) {
+        let show = |v: Result<JsonLine<'_>, JiterError>| v.ok().map(|v| format!("{v:?}"));
+        (show(JsonLine::parse_with(line, layout)), show(JsonLine::parse(line)))
+    }
+
+    #[test]
+    fn lines_laid_out_alike_read_as_they_would_alone() {
+        let lines = [
+            r#"{"@timestamp": "2025-03-12T09:00:00Z", "level": "INFO", "message": "GET /a 200", "status": 200}"#,
+            r#"{"@timestamp": "2025-03-12T09:00:01Z", "level": "ERROR", "message": "GET /bb 503", "status": 503}"#,
+            // Same keys, other spacing; then a repeated key; then a value of another kind.
+            r#"{"@timestamp":"2025-03-12T09:00:02Z","level":"INFO","message":"x","status":200}"#,
+            r#"{"@timestamp":"2025-03-12T09:00:03Z","level":"INFO","message":"x","status":200}  "#,
+            r#"{"msg": "one", "msg": "two"}"#,
+            r#"{"msg": "three", "msg": "four"}"#,
+            r#"{"msg": {"nested": "}"}, "msg": "five"}"#,
+            r#"{"msg": "a \"quoted\", \"msg\": word", "msg": "six"}"#,
+            r#"{"msg": "seven", "msg": "eight"} trailing"#,
+            r#"{"msg": "nine"#,
+            "{}",
+            r#"{"k\u0065y": 1, "msg": "ten"}"#,
+            r#"{"k\u0065y": 2, "msg": "eleven"}"#,
+        ];
+        let mut layout = Layout::default();
+        for line in lines {
+            let (with, alone) = both_ways(line, &mut layout);
+            assert_eq!(with, alone, "{line}");
+        }
+        // The layout is used: a line laid out like the one before reads without the scanner.
+        let mut layout = Layout::default();
+        both_ways(lines[0], &mut layout);
+        let mut out = [None; 64];
+        assert!(laid_out(lines[1], &layout, &mut out).is_some());
+        assert!(laid_out(lines[2], &layout, &mut out).is_none());
+    }
+
+    proptest::proptest! {
+        /// A run of lines, many laid out alike, reads the same with a shared layout as each
+        /// line alone.
+        #[test]
+        fn a_shared_layout_reads_as_each_line_alone(
+            lines in proptest::collection::vec(
+                (0..3usize, proptest::collection::vec(("\\PC{0,6}", 0..4u8), 3), "[ ]{0,1}"),
+                1..12,
+            ),
+        ) {
+            let keys = [["message", "level", "x"], ["msg", "msg", "level"], ["level", "status", "message"]];
+            let mut layout = Layout::default();
+            for (layout_no, values, pad) in &lines {
+                let mut line = String::from("{");
+                for (i, (v, kind)) in values.iter().enumerate() {
+                    if i > 0 {
+                        line.push(',');
+                        line.push_str(pad);
+                    }
+                    let value = match kind {
+                        0 => serde_json::to_string(v).unwrap(),
+                        1 => format!("[{}]", serde_json::to_string(v).unwrap()),
+                        2 => (v.len() as i64 - 3).to_string(),
+                        _ => "true".into(),
+                    };
+                    line.push_str(&["\"", keys[*layout_no][i], "\":", pad, &value].concat());
+                }
+                line.push('}');
+                let (with, alone) = both_ways(&line, &mut layout);
+                proptest::prop_assert!(alone.is_some(), "{}", line);
+                proptest::prop_assert_eq!(with, alone);
+            }
         }
     }
 
