@@ -804,7 +804,9 @@ pub(super) fn normalize_level(v: &str) -> Option<&'static str> {
         ("emergency", "fatal"),
     ];
     let v = v.trim();
-    if let Ok(n) = v.parse::<u32>() {
+    if v.starts_with(|c: char| c.is_ascii_digit() || c == '+')
+        && let Ok(n) = v.parse::<u32>()
+    {
         // pino / bunyan numbers
         return Some(match n {
             0..=24 => "debug",
@@ -829,27 +831,22 @@ pub(super) fn normalize_level(v: &str) -> Option<&'static str> {
 
 /// A level word, any case.
 fn level_word(w: &str) -> Option<&'static str> {
-    const WORDS: [(&str, &str); 15] = [
-        ("error", "error"),
-        ("err", "error"),
-        ("severe", "error"),
-        ("warn", "warn"),
-        ("warning", "warn"),
-        ("info", "info"),
-        ("notice", "info"),
-        ("debug", "debug"),
-        ("trace", "debug"),
-        ("fatal", "fatal"),
-        ("crit", "fatal"),
-        ("critical", "fatal"),
-        ("emerg", "fatal"),
-        ("panic", "fatal"),
-        ("alert", "fatal"),
-    ];
-    if w.len() > 8 {
+    let b = w.as_bytes();
+    if b.len() > 8 {
         return None;
     }
-    WORDS.iter().find(|(k, _)| k.eq_ignore_ascii_case(w)).map(|&(_, v)| v)
+    let mut lower = [0u8; 8];
+    for (l, c) in lower.iter_mut().zip(b) {
+        *l = c.to_ascii_lowercase();
+    }
+    Some(match &lower[..b.len()] {
+        b"error" | b"err" | b"severe" => "error",
+        b"warn" | b"warning" => "warn",
+        b"info" | b"notice" => "info",
+        b"debug" | b"trace" => "debug",
+        b"fatal" | b"crit" | b"critical" | b"emerg" | b"panic" | b"alert" => "fatal",
+        _ => return None,
+    })
 }
 
 /// A level token among the first words of `text`: `ERROR`, `Warn`, `[error]`, `##[warning]`,
@@ -1233,39 +1230,46 @@ fn json_core<'a>(v: &JsonLine<'a>, line: &'a str) -> JsonCore<'a> {
     let payload = nested(v.json_payload);
     let log_obj = nested(v.log);
     let error = v.error.or(v.err).or(payload.as_ref().and_then(|p| p.error)).and_then(json_str);
-    let message = [v.message, v.msg, v.text_payload]
-        .into_iter()
-        .flatten()
-        .chain(payload.iter().flat_map(|p| [p.message, p.msg].into_iter().flatten()))
-        .chain(v.log.filter(|_| log_obj.is_none()))
-        .find_map(json_str);
+    let (p_message, p_msg) = payload.as_ref().map_or((None, None), |p| (p.message, p.msg));
+    let message =
+        first(&[v.message, v.msg, v.text_payload, p_message, p_msg, v.log.filter(|_| log_obj.is_none())], json_str);
     let (text, from_error) = match (message, &error) {
         (Some(m), _) => (m, false),
         (None, Some(e)) => (e.clone(), true),
         (None, None) => (Cow::Borrowed(line.trim()), false),
     };
     let text = match text {
-        Cow::Borrowed(t) => Cow::Borrowed(t.trim_end()),
+        Cow::Borrowed(t) => Cow::Borrowed(trim_end(t)),
         Cow::Owned(t) => Cow::Owned(t.trim_end().to_string()),
     };
     let text = if text.is_empty() { Cow::Borrowed(line.trim()) } else { text };
-    let level = [v.level, v.severity, v.lvl, v.log_level, v.loglevel]
-        .into_iter()
-        .flatten()
-        .chain(payload.iter().flat_map(|p| [p.level, p.severity].into_iter().flatten()))
-        .chain(log_obj.iter().filter_map(|l| l.level))
-        .find_map(|raw| json_scalar(raw).and_then(|s| normalize_level(&s)));
+    let (p_level, p_severity) = payload.as_ref().map_or((None, None), |p| (p.level, p.severity));
+    let levels =
+        [v.level, v.severity, v.lvl, v.log_level, v.loglevel, p_level, p_severity, log_obj.and_then(|l| l.level)];
+    let level = first(&levels, |raw| json_scalar(raw).and_then(|s| normalize_level(&s)));
     JsonCore { error, text, from_error, level }
+}
+
+/// The first of `raws`, in order, that `read` reads.
+#[inline]
+fn first<'a, T>(raws: &[Option<Raw<'a>>], read: impl Fn(Raw<'a>) -> Option<T>) -> Option<T> {
+    raws.iter().flatten().find_map(|&raw| read(raw))
+}
+
+/// `s` without trailing white space (checked a byte first: most texts end in none).
+#[inline]
+fn trim_end(s: &str) -> &str {
+    match s.as_bytes().last() {
+        Some(&c) if c.is_ascii() && !char::from(c).is_whitespace() => s,
+        _ => s.trim_end(),
+    }
 }
 
 /// A JSON line's HTTP status, from its own fields or its `httpRequest`.
 fn json_status<'a>(v: &JsonLine<'a>, request: Option<&Nested<'a>>) -> Option<Cow<'a, str>> {
-    [v.http_status, v.status_code_camel, v.status_code, v.status]
-        .into_iter()
-        .flatten()
-        .chain(request.and_then(|q| q.status))
-        .filter_map(json_scalar)
-        .find(|s| is_http_status(s))
+    first(&[v.http_status, v.status_code_camel, v.status_code, v.status, request.and_then(|q| q.status)], |raw| {
+        json_scalar(raw).filter(|s| is_http_status(s))
+    })
 }
 
 /// What the digest needs of a JSON line, read without making its record: its time, level,
@@ -1335,14 +1339,21 @@ fn block_lines<'a, S: Default, T: Send>(block: &'a [u8], f: impl Fn(&mut S, Cow<
     let piece = |piece: &'a [u8]| {
         let mut state = S::default();
         let mut out = Vec::with_capacity(piece.len() / 128);
+        // Checked once for the piece; a line is checked alone only in a piece that fails.
+        let valid = std::str::from_utf8(piece).ok();
         let mut start = 0;
         while start < piece.len() {
             let end = memchr::memchr(b'\n', &piece[start..]).map_or(piece.len(), |i| start + i);
             let bytes = &piece[start..end];
+            let text = match valid {
+                // Line ends are character boundaries in valid UTF-8.
+                Some(all) => Ok(&all[start..end]),
+                None => std::str::from_utf8(bytes),
+            };
             start = end + 1;
             out.push(f(
                 &mut state,
-                match std::str::from_utf8(bytes) {
+                match text {
                     Ok(l) => Cow::Borrowed(l.strip_suffix('\r').unwrap_or(l)),
                     Err(_) => {
                         let lossy = String::from_utf8_lossy(bytes);
@@ -1673,7 +1684,10 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
                     continue;
                 };
                 out.read += 1;
-                let utc = rd.when(peek.stamp, "", no).utc;
+                let utc = match peek.stamp {
+                    Stamp::Instant(t) => Some(t),
+                    stamp => rd.when(stamp, "", no).utc,
+                };
                 let refs = digest.add_shaped(no, utc, peek.level, peek.status, &peek.text, peek.shape);
                 if refs > 0 {
                     digest.keep_line(no, &p.line, refs);
