@@ -656,7 +656,7 @@ fn release(kept: &mut HashMap<u32, Kept>, line: u32) {
 /// message's words are mined as words: `msg="step failed" req=7` → `step failed req=7`.
 /// The text a record's template is mined from: its first line, out of a logfmt `msg="…"`.
 pub(crate) fn template_text(text: &str) -> std::borrow::Cow<'_, str> {
-    unwrap_message(text.split('\n').next().unwrap_or(""))
+    unwrap_message(memchr::memchr(b'\n', text.as_bytes()).map_or(text, |i| &text[..i]))
 }
 
 fn unwrap_message(text: &str) -> std::borrow::Cow<'_, str> {

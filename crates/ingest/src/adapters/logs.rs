@@ -703,7 +703,7 @@ fn logfmt_found(line: &str) -> Option<Found> {
 
 /// A time written as text: ISO 8601 / RFC 3339 / RFC 2822, naive, or an epoch number.
 fn time_text(s: &str) -> Option<Stamp> {
-    let s = s.trim();
+    let s = trim(s);
     if let Some((stamp, end)) = iso(s.as_bytes(), 0)
         && end == s.len()
     {
@@ -803,7 +803,7 @@ pub(super) fn normalize_level(v: &str) -> Option<&'static str> {
         ("verbose", "debug"),
         ("emergency", "fatal"),
     ];
-    let v = v.trim();
+    let v = trim(v);
     if v.starts_with(|c: char| c.is_ascii_digit() || c == '+')
         && let Ok(n) = v.parse::<u32>()
     {
@@ -829,22 +829,45 @@ pub(super) fn normalize_level(v: &str) -> Option<&'static str> {
     level_word(v).or_else(|| FIELD_ONLY.iter().find(|(k, _)| k.eq_ignore_ascii_case(v)).map(|&(_, l)| l))
 }
 
+/// Up to eight bytes as one number, lowercase (a level word, to match in one comparison).
+const fn packed(b: &[u8]) -> u64 {
+    let mut x = 0u64;
+    let mut i = 0;
+    while i < b.len() {
+        x |= (b[i].to_ascii_lowercase() as u64) << (8 * i);
+        i += 1;
+    }
+    x
+}
+
 /// A level word, any case.
 fn level_word(w: &str) -> Option<&'static str> {
+    const ERROR: u64 = packed(b"error");
+    const ERR: u64 = packed(b"err");
+    const SEVERE: u64 = packed(b"severe");
+    const WARN: u64 = packed(b"warn");
+    const WARNING: u64 = packed(b"warning");
+    const INFO: u64 = packed(b"info");
+    const NOTICE: u64 = packed(b"notice");
+    const DEBUG: u64 = packed(b"debug");
+    const TRACE: u64 = packed(b"trace");
+    const FATAL: u64 = packed(b"fatal");
+    const CRIT: u64 = packed(b"crit");
+    const CRITICAL: u64 = packed(b"critical");
+    const EMERG: u64 = packed(b"emerg");
+    const PANIC: u64 = packed(b"panic");
+    const ALERT: u64 = packed(b"alert");
     let b = w.as_bytes();
-    if b.len() > 8 {
+    // No level word has a NUL, so a shorter word never packs like a longer one.
+    if b.len() > 8 || b.contains(&0) {
         return None;
     }
-    let mut lower = [0u8; 8];
-    for (l, c) in lower.iter_mut().zip(b) {
-        *l = c.to_ascii_lowercase();
-    }
-    Some(match &lower[..b.len()] {
-        b"error" | b"err" | b"severe" => "error",
-        b"warn" | b"warning" => "warn",
-        b"info" | b"notice" => "info",
-        b"debug" | b"trace" => "debug",
-        b"fatal" | b"crit" | b"critical" | b"emerg" | b"panic" | b"alert" => "fatal",
+    Some(match packed(b) {
+        ERROR | ERR | SEVERE => "error",
+        WARN | WARNING => "warn",
+        INFO | NOTICE => "info",
+        DEBUG | TRACE => "debug",
+        FATAL | CRIT | CRITICAL | EMERG | PANIC | ALERT => "fatal",
         _ => return None,
     })
 }
@@ -1256,13 +1279,23 @@ fn first<'a, T>(raws: &[Option<Raw<'a>>], read: impl Fn(Raw<'a>) -> Option<T>) -
     raws.iter().flatten().find_map(|&raw| read(raw))
 }
 
+/// Whether `c` is a byte that cannot begin or end white space.
+#[inline]
+fn solid(c: Option<&u8>) -> bool {
+    c.is_some_and(|&c| c.is_ascii() && !char::from(c).is_whitespace())
+}
+
 /// `s` without trailing white space (checked a byte first: most texts end in none).
 #[inline]
 fn trim_end(s: &str) -> &str {
-    match s.as_bytes().last() {
-        Some(&c) if c.is_ascii() && !char::from(c).is_whitespace() => s,
-        _ => s.trim_end(),
-    }
+    if solid(s.as_bytes().last()) { s } else { s.trim_end() }
+}
+
+/// `s` without white space around it (checked a byte at each end first).
+#[inline]
+fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    if solid(b.first()) && solid(b.last()) { s } else { s.trim() }
 }
 
 /// A JSON line's HTTP status, from its own fields or its `httpRequest`.
@@ -1307,7 +1340,7 @@ struct PreLine<'a> {
 /// A JSON-lines log's line, peeked at.
 fn pre_line<'a>(layout: &mut Layout, line: Cow<'a, str>) -> PreLine<'a> {
     let peek = match line {
-        Cow::Borrowed(l) => Some(l.trim()).filter(|t| t.starts_with('{')).and_then(|t| json_peek(t, layout)),
+        Cow::Borrowed(l) => Some(trim(l)).filter(|t| t.starts_with('{')).and_then(|t| json_peek(t, layout)),
         Cow::Owned(_) => None,
     };
     PreLine { line, peek }
@@ -1759,6 +1792,44 @@ mod tests {
     fn fixture(name: &str) -> SourceFile {
         let text = std::fs::read_to_string(format!("{FIXTURES}{name}")).unwrap();
         SourceFile::new(name, text)
+    }
+
+    #[test]
+    fn level_words_in_any_case_and_nothing_else() {
+        let words = [
+            ("error", "error"),
+            ("ERR", "error"),
+            ("Severe", "error"),
+            ("warn", "warn"),
+            ("WARNING", "warn"),
+            ("info", "info"),
+            ("Notice", "info"),
+            ("DEBUG", "debug"),
+            ("trace", "debug"),
+            ("FATAL", "fatal"),
+            ("crit", "fatal"),
+            ("Critical", "fatal"),
+            ("emerg", "fatal"),
+            ("PANIC", "fatal"),
+            ("alert", "fatal"),
+        ];
+        for (w, level) in words {
+            assert_eq!(level_word(w), Some(level), "{w}");
+        }
+        for w in ["", "e", "errors", "er", "error\0", "\0error", "inf", "infos", "criticals", "warnings", "déбug"] {
+            assert_eq!(level_word(w), None, "{w:?}");
+        }
+        let cases = [
+            ("  INFO ", Some("info")),
+            ("30", Some("info")),
+            ("+50", Some("error")),
+            ("-1", None),
+            ("W", Some("warn")),
+        ];
+        for (v, level) in cases {
+            assert_eq!(normalize_level(v), level, "{v:?}");
+        }
+        assert_eq!((trim(" a\u{3000}"), trim("a"), trim_end("b \t"), trim("")), ("a", "a", "b", ""));
     }
 
     /// A file of the shared eval data, or `None` (with a note) in clones without it.
