@@ -32,8 +32,10 @@ use crate::time::{Localized, localize, parse_epoch, parse_instant, parse_naive};
 use debrief_templates::Shape as TemplateShape;
 
 mod fields;
+mod minute;
 
 use fields::{JsonLine, Layout, Nested, Raw};
+use minute::Minute;
 
 pub struct LogLines;
 
@@ -1317,9 +1319,13 @@ struct Peek<'a> {
     shape: TemplateShape,
 }
 
-fn json_peek<'a>(line: &'a str, layout: &mut Layout) -> Option<Peek<'a>> {
-    let v = JsonLine::parse_with(line, layout).ok()?;
-    let (stamp, _) = json_time(v.time_raw()?)?;
+fn json_peek<'a>(line: &'a str, state: &mut Peeking) -> Option<Peek<'a>> {
+    let v = JsonLine::parse_with(line, &mut state.layout).ok()?;
+    let raw = v.time_raw()?;
+    let stamp = match raw.get().strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        Some(text) if !text.contains('\\') => state.minute.read(text)?,
+        _ => json_time(raw)?.0,
+    };
     let core = json_core(&v, line);
     let status = json_status(&v, nested(v.http_request).as_ref()).and_then(|s| s.parse().ok());
     let text = match core.text {
@@ -1337,10 +1343,18 @@ struct PreLine<'a> {
     peek: Option<Peek<'a>>,
 }
 
+/// What reading one JSON line learns for the next: its layout and its minute.
+#[derive(Default)]
+struct Peeking {
+    layout: Layout,
+    minute: Minute,
+}
+
 /// A JSON-lines log's line, peeked at.
-fn pre_line<'a>(layout: &mut Layout, line: Cow<'a, str>) -> PreLine<'a> {
+#[inline]
+fn pre_line<'a>(state: &mut Peeking, line: Cow<'a, str>) -> PreLine<'a> {
     let peek = match line {
-        Cow::Borrowed(l) => Some(trim(l)).filter(|t| t.starts_with('{')).and_then(|t| json_peek(t, layout)),
+        Cow::Borrowed(l) => Some(trim(l)).filter(|t| t.starts_with('{')).and_then(|t| json_peek(t, state)),
         Cow::Owned(_) => None,
     };
     PreLine { line, peek }
