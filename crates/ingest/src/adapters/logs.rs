@@ -725,23 +725,23 @@ fn time_text(s: &str) -> Option<Stamp> {
 
 impl<'a> JsonLine<'a> {
     fn time_raw(&self) -> Option<Raw<'a>> {
-        self.at_timestamp
-            .or(self.timestamp)
-            .or(self.time)
-            .or(self.ts)
-            .or(self.t)
-            .or(self.date)
-            .or(self.datetime)
-            .or(self.event_time)
-            .or(self.receive_timestamp)
+        self.at_timestamp()
+            .or(self.timestamp())
+            .or(self.time())
+            .or(self.ts())
+            .or(self.t())
+            .or(self.date())
+            .or(self.datetime())
+            .or(self.event_time())
+            .or(self.receive_timestamp())
     }
 
     fn has_message(&self) -> bool {
-        self.message.is_some()
-            || self.msg.is_some()
-            || self.text_payload.is_some()
-            || self.json_payload.is_some()
-            || self.log.is_some()
+        self.message().is_some()
+            || self.msg().is_some()
+            || self.text_payload().is_some()
+            || self.json_payload().is_some()
+            || self.log().is_some()
     }
 }
 
@@ -1212,24 +1212,25 @@ impl Reader<'_> {
         if let Some(l) = level {
             set_level(&mut r, l);
         }
-        let service = [v.service, v.service_name, v.app, v.application, v.component, v.logger, v.logger_name]
-            .into_iter()
-            .flatten()
-            .find_map(|raw| json_str(raw).or_else(|| nested(Some(raw)).and_then(|n| n.name.and_then(json_str))));
+        let service =
+            [v.service(), v.service_name(), v.app(), v.application(), v.component(), v.logger(), v.logger_name()]
+                .into_iter()
+                .flatten()
+                .find_map(|raw| json_str(raw).or_else(|| nested(Some(raw)).and_then(|n| n.name().and_then(json_str))));
         if let Some(s) = service.filter(|s| !s.is_empty()) {
             attr(&mut r, "service", s);
         }
-        if let Some(ver) = v.version.and_then(json_scalar) {
+        if let Some(ver) = v.version().and_then(json_scalar) {
             attr(&mut r, "version", ver);
         }
-        let request = nested(v.http_request);
+        let request = nested(v.http_request());
         if let Some(s) = json_status(&v, request.as_ref()) {
             attr(&mut r, "http_status", s);
         }
-        let method = [v.http_method, v.method]
+        let method = [v.http_method(), v.method()]
             .into_iter()
             .flatten()
-            .chain(request.iter().filter_map(|q| q.request_method))
+            .chain(request.iter().filter_map(Nested::request_method))
             .find_map(json_str);
         if let Some(m) = method.filter(|m| !m.is_empty()) {
             attr(&mut r, "method", m);
@@ -1252,12 +1253,14 @@ struct JsonCore<'a> {
 }
 
 fn json_core<'a>(v: &JsonLine<'a>, line: &'a str) -> JsonCore<'a> {
-    let payload = nested(v.json_payload);
-    let log_obj = nested(v.log);
-    let error = v.error.or(v.err).or(payload.as_ref().and_then(|p| p.error)).and_then(json_str);
-    let (p_message, p_msg) = payload.as_ref().map_or((None, None), |p| (p.message, p.msg));
-    let message =
-        first(&[v.message, v.msg, v.text_payload, p_message, p_msg, v.log.filter(|_| log_obj.is_none())], json_str);
+    let payload = nested(v.json_payload());
+    let log_obj = nested(v.log());
+    let error = v.error().or(v.err()).or(payload.as_ref().and_then(Nested::error)).and_then(json_str);
+    let (p_message, p_msg) = payload.as_ref().map_or((None, None), |p| (p.message(), p.msg()));
+    let message = first(
+        &[v.message(), v.msg(), v.text_payload(), p_message, p_msg, v.log().filter(|_| log_obj.is_none())],
+        json_str,
+    );
     let (text, from_error) = match (message, &error) {
         (Some(m), _) => (m, false),
         (None, Some(e)) => (e.clone(), true),
@@ -1268,9 +1271,17 @@ fn json_core<'a>(v: &JsonLine<'a>, line: &'a str) -> JsonCore<'a> {
         Cow::Owned(t) => Cow::Owned(t.trim_end().to_string()),
     };
     let text = if text.is_empty() { Cow::Borrowed(line.trim()) } else { text };
-    let (p_level, p_severity) = payload.as_ref().map_or((None, None), |p| (p.level, p.severity));
-    let levels =
-        [v.level, v.severity, v.lvl, v.log_level, v.loglevel, p_level, p_severity, log_obj.and_then(|l| l.level)];
+    let (p_level, p_severity) = payload.as_ref().map_or((None, None), |p| (p.level(), p.severity()));
+    let levels = [
+        v.level(),
+        v.severity(),
+        v.lvl(),
+        v.log_level(),
+        v.loglevel(),
+        p_level,
+        p_severity,
+        log_obj.and_then(|l| l.level()),
+    ];
     let level = first(&levels, |raw| json_scalar(raw).and_then(|s| normalize_level(&s)));
     JsonCore { error, text, from_error, level }
 }
@@ -1302,9 +1313,10 @@ fn trim(s: &str) -> &str {
 
 /// A JSON line's HTTP status, from its own fields or its `httpRequest`.
 fn json_status<'a>(v: &JsonLine<'a>, request: Option<&Nested<'a>>) -> Option<Cow<'a, str>> {
-    first(&[v.http_status, v.status_code_camel, v.status_code, v.status, request.and_then(|q| q.status)], |raw| {
-        json_scalar(raw).filter(|s| is_http_status(s))
-    })
+    first(
+        &[v.http_status(), v.status_code_camel(), v.status_code(), v.status(), request.and_then(Nested::status)],
+        |raw| json_scalar(raw).filter(|s| is_http_status(s)),
+    )
 }
 
 /// What the digest needs of a JSON line, read without making its record: its time, level,
@@ -1319,15 +1331,16 @@ struct Peek<'a> {
     shape: TemplateShape,
 }
 
-fn json_peek<'a>(line: &'a str, state: &mut Peeking) -> Option<Peek<'a>> {
-    let v = JsonLine::parse_with(line, &mut state.layout).ok()?;
+fn json_peek<'a>(line: &'a str, state: &mut Peeking<'a>) -> Option<Peek<'a>> {
+    state.fields.parse_into(line, &mut state.layout).ok()?;
+    let v = &state.fields;
     let raw = v.time_raw()?;
     let stamp = match raw.get().strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        Some(text) if !text.contains('\\') => state.minute.read(text)?,
+        Some(text) if memchr::memchr(b'\\', text.as_bytes()).is_none() => state.minute.read(text)?,
         _ => json_time(raw)?.0,
     };
-    let core = json_core(&v, line);
-    let status = json_status(&v, nested(v.http_request).as_ref()).and_then(|s| s.parse().ok());
+    let core = json_core(v, line);
+    let status = json_status(v, nested(v.http_request()).as_ref()).and_then(|s| s.parse().ok());
     let text = match core.text {
         Cow::Borrowed(t) => template_text(t),
         Cow::Owned(t) => Cow::Owned(template_text(&t).into_owned()),
@@ -1343,16 +1356,18 @@ struct PreLine<'a> {
     peek: Option<Peek<'a>>,
 }
 
-/// What reading one JSON line learns for the next: its layout and its minute.
+/// What reading one JSON line learns for the next (its layout and its minute), and room for
+/// its fields.
 #[derive(Default)]
-struct Peeking {
+struct Peeking<'a> {
     layout: Layout,
     minute: Minute,
+    fields: JsonLine<'a>,
 }
 
 /// A JSON-lines log's line, peeked at.
 #[inline]
-fn pre_line<'a>(state: &mut Peeking, line: Cow<'a, str>) -> PreLine<'a> {
+fn pre_line<'a>(state: &mut Peeking<'a>, line: Cow<'a, str>) -> PreLine<'a> {
     let peek = match line {
         Cow::Borrowed(l) => Some(trim(l)).filter(|t| t.starts_with('{')).and_then(|t| json_peek(t, state)),
         Cow::Owned(_) => None,

@@ -268,41 +268,61 @@ fn scan_all<'a>(
 }
 
 macro_rules! fields {
-    ($(#[$doc:meta])* $name:ident { $($field:ident = $key:literal,)* }) => {
-        $(#[$doc])*
-        #[derive(Debug, Default, Clone, Copy)]
-        pub(super) struct $name<'a> {
-            $(pub(super) $field: Option<Raw<'a>>,)*
+    ($(#[$doc:meta])* $name:ident in $slots:ident { $($field:ident = $key:literal,)* }) => {
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        mod $slots {
+            pub(super) enum Slot { $($field,)* }
+            pub(super) const N: usize = [$(Slot::$field,)*].len();
         }
 
+        $(#[$doc])*
+        /// Each field is the raw value of its key, read in place (a struct of fields would be
+        /// built and then copied, hundreds of bytes a line).
+        #[derive(Debug, Clone, Copy)]
+        pub(super) struct $name<'a>([Option<Raw<'a>>; $slots::N]);
+
+        impl Default for $name<'_> {
+            fn default() -> Self {
+                Self([None; $slots::N])
+            }
+        }
+
+        #[allow(dead_code)]
         impl<'a> $name<'a> {
+            $(
+                pub(super) fn $field(&self) -> Option<Raw<'a>> {
+                    self.0[$slots::Slot::$field as usize]
+                }
+            )*
+
             /// The listed fields of the JSON object `text`; an error when `text` is not one
             /// JSON object.
             pub(super) fn parse(text: &'a str) -> Result<Self, JiterError> {
                 Self::read(text, None)
             }
 
-            /// [`Self::parse`], trying first the layout of the line read before with
-            /// `layout`, and keeping this line's.
-            #[allow(dead_code)]
-            pub(super) fn parse_with(text: &'a str, layout: &mut Layout) -> Result<Self, JiterError> {
-                Self::read(text, Some(layout))
+            /// [`Self::parse`] into `self`, trying first the layout of the line read before
+            /// with `layout`, and keeping this line's. (Returning the fields, hundreds of
+            /// bytes, cost a copy a line.)
+            pub(super) fn parse_into(&mut self, text: &'a str, layout: &mut Layout) -> Result<(), JiterError> {
+                self.0 = [None; $slots::N];
+                self.scan(text, Some(layout))
             }
 
             fn read(text: &'a str, layout: Option<&mut Layout>) -> Result<Self, JiterError> {
-                #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
-                enum Slot { $($field,)* }
-                const N: usize = [$(Slot::$field,)*].len();
-                let mut out: [Option<Raw<'a>>; N] = [None; N];
+                let mut out = Self::default();
+                out.scan(text, layout)?;
+                Ok(out)
+            }
+
+            fn scan(&mut self, text: &'a str, layout: Option<&mut Layout>) -> Result<(), JiterError> {
                 let slot = |k: &[u8]| -> Option<usize> {
                     match k {
-                        $($key => Some(Slot::$field as usize),)*
+                        $($key => Some($slots::Slot::$field as usize),)*
                         _ => None,
                     }
                 };
-                scan(text, slot, &mut out, layout)?;
-                let [$($field,)*] = out;
-                Ok(Self { $($field,)* })
+                scan(text, slot, &mut self.0, layout)
             }
         }
     };
@@ -310,7 +330,7 @@ macro_rules! fields {
 
 fields! {
     /// The top-level fields of a JSON log line.
-    JsonLine {
+    JsonLine in json_line {
         at_timestamp = b"@timestamp",
         timestamp = b"timestamp",
         time = b"time",
@@ -357,7 +377,7 @@ fields! {
 fields! {
     /// Nested objects that may hold the message or level (`jsonPayload`, `log`, `service`,
     /// `httpRequest`).
-    Nested {
+    Nested in nested {
         message = b"message",
         msg = b"msg",
         level = b"level",
@@ -378,26 +398,26 @@ mod tests {
         let line = r#"{"@timestamp": "2025-03-12T09:00:00Z", "pod": {"a": [1, {"b": "}"}]}, "level":"WARN",
             "message": "a \"quoted\" word", "status": 503, "x": null}"#;
         let v = JsonLine::parse(line).unwrap();
-        assert_eq!(v.at_timestamp.map(Raw::get), Some(r#""2025-03-12T09:00:00Z""#));
-        assert_eq!(v.level.map(Raw::get), Some(r#""WARN""#));
-        assert_eq!(v.message.map(Raw::get), Some(r#""a \"quoted\" word""#));
-        assert_eq!(v.status.map(Raw::get), Some("503"));
-        assert!(v.time.is_none() && v.msg.is_none());
+        assert_eq!(v.at_timestamp().map(Raw::get), Some(r#""2025-03-12T09:00:00Z""#));
+        assert_eq!(v.level().map(Raw::get), Some(r#""WARN""#));
+        assert_eq!(v.message().map(Raw::get), Some(r#""a \"quoted\" word""#));
+        assert_eq!(v.status().map(Raw::get), Some("503"));
+        assert!(v.time().is_none() && v.msg().is_none());
     }
 
     #[test]
     fn the_first_of_a_repeated_key_wins() {
         let v = JsonLine::parse(r#"{"msg": "one", "msg": "two"}"#).unwrap();
-        assert_eq!(v.msg.map(Raw::get), Some(r#""one""#));
+        assert_eq!(v.msg().map(Raw::get), Some(r#""one""#));
     }
 
     #[test]
     fn nested_objects_are_raw_until_asked() {
         let v = JsonLine::parse(r#"{"httpRequest": {"status": 502, "requestMethod": "GET"}}"#).unwrap();
-        let raw = v.http_request.unwrap().get();
+        let raw = v.http_request().unwrap().get();
         let n = Nested::parse(raw).unwrap();
-        assert_eq!(n.status.map(Raw::get), Some("502"));
-        assert_eq!(n.request_method.map(Raw::get), Some(r#""GET""#));
+        assert_eq!(n.status().map(Raw::get), Some("502"));
+        assert_eq!(n.request_method().map(Raw::get), Some(r#""GET""#));
     }
 
     #[test]
@@ -478,7 +498,9 @@ mod tests {
     /// The fields a line gives, as text, read with and without `layout`.
     fn both_ways(line: &str, layout: &mut Layout) -> (Option<String>, Option<String>) {
         let show = |v: Result<JsonLine<'_>, JiterError>| v.ok().map(|v| format!("{v:?}"));
-        (show(JsonLine::parse_with(line, layout)), show(JsonLine::parse(line)))
+        let mut v = JsonLine::default();
+        let with = v.parse_into(line, layout).map(|()| v);
+        (show(with), show(JsonLine::parse(line)))
     }
 
     #[test]
