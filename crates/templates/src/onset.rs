@@ -220,6 +220,9 @@ pub struct Tally {
     /// Cells of a template that are not its most recent one (lines out of time order).
     index: std::collections::HashMap<(TemplateId, i64), u32>,
     lines: u64,
+    /// The bucket the last line fell in, `from..to`: most lines fall in the one before them,
+    /// and the division that finds a bucket (on 128-bit nanoseconds) is slow.
+    last: Option<(Timestamp, Timestamp, i64)>,
 }
 
 impl Tally {
@@ -231,6 +234,7 @@ impl Tally {
             latest: Vec::new(),
             index: std::collections::HashMap::new(),
             lines: 0,
+            last: None,
         }
     }
 
@@ -249,11 +253,24 @@ impl Tally {
         self.lines
     }
 
+    /// The bucket `t` falls in, kept as the last one.
+    fn bucket_of(&mut self, t: Timestamp) -> i64 {
+        let origin = *self.origin.get_or_insert(t);
+        let width = bucket_width(self.bucket);
+        let b = (t.as_nanosecond() - origin.as_nanosecond()).div_euclid(width);
+        let from = Timestamp::from_nanosecond(origin.as_nanosecond() + b * width).ok();
+        let to = Timestamp::from_nanosecond(origin.as_nanosecond() + (b + 1) * width).ok();
+        self.last = from.zip(to).map(|(from, to)| (from, to, b as i64));
+        b as i64
+    }
+
     /// Counts one line.
     pub fn add(&mut self, o: &Occurrence) {
         self.lines += 1;
-        let origin = *self.origin.get_or_insert(o.time);
-        let b = (o.time.as_nanosecond() - origin.as_nanosecond()).div_euclid(bucket_width(self.bucket)) as i64;
+        let b = match self.last {
+            Some((from, to, b)) if from <= o.time && o.time < to => b,
+            _ => self.bucket_of(o.time),
+        };
         let t = o.template.index();
         if self.latest.len() <= t {
             self.latest.resize(t + 1, u32::MAX);
@@ -492,6 +509,38 @@ mod tests {
 
     fn at(s: i64) -> Timestamp {
         Timestamp::from_second(1_700_000_000 + s).unwrap()
+    }
+
+    proptest::proptest! {
+        /// Each line lands in the bucket its time divides into, in or out of time order.
+        #[test]
+        fn lines_land_in_their_buckets(
+            times in proptest::collection::vec(
+                (-400i64..400, proptest::prop_oneof![proptest::strategy::Just(0), 0..1_000_000_000i32]),
+                1..60,
+            ),
+            width in 1i64..120,
+        ) {
+            let mut tally = Tally::new(SignedDuration::from_secs(width));
+            let template = TemplateId(0);
+            let stamp = |&(s, n): &(i64, i32)| Timestamp::new(1_700_000_000 + s, n).unwrap();
+            for (line, t) in times.iter().enumerate() {
+                tally.add(&Occurrence { line: line as u64 + 1, time: stamp(t), template, level: None });
+            }
+            let origin = stamp(&times[0]).as_nanosecond();
+            let mut want: Vec<(i64, u64)> = Vec::new();
+            for t in &times {
+                let b = (stamp(t).as_nanosecond() - origin).div_euclid(i128::from(width) * 1_000_000_000) as i64;
+                match want.iter_mut().find(|w| w.0 == b) {
+                    Some(w) => w.1 += 1,
+                    None => want.push((b, 1)),
+                }
+            }
+            let mut got: Vec<(i64, u64)> = tally.cells.iter().map(|c| (c.1, c.2.count)).collect();
+            got.sort_unstable();
+            want.sort_unstable();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     fn occ(line: u64, s: i64, t: u32, error: bool) -> Occurrence {
