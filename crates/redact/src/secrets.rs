@@ -6,7 +6,7 @@
 //! cover at least the families of gitleaks' default rule set. Every rule reports a
 //! label `secret:<rule>`.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
@@ -138,8 +138,18 @@ fn prefixes(pattern: &str) -> Vec<Vec<u8>> {
 struct Tokens {
     /// Every literal prefix of every rule, with the rules that start with it.
     prefixes: Vec<(Vec<u8>, Vec<usize>)>,
-    /// Each rule, anchored at the start of the haystack.
-    anchored: Vec<Regex>,
+    /// Each rule, anchored at the start of the haystack, built when a line first has its
+    /// prefix (most texts have few vendor tokens; building all of them was most of the fixed
+    /// cost of a draft).
+    anchored: Vec<OnceLock<Regex>>,
+}
+
+impl Tokens {
+    fn anchored(&self, rule: usize) -> &Regex {
+        self.anchored[rule].get_or_init(|| {
+            Regex::new(&format!("^(?:{})", TOKEN_RULES[rule].1)).expect("the built-in token rules compile")
+        })
+    }
 }
 
 static TOKENS: LazyLock<Tokens> = LazyLock::new(|| {
@@ -152,10 +162,7 @@ static TOKENS: LazyLock<Tokens> = LazyLock::new(|| {
             }
         }
     }
-    let anchored = TOKEN_RULES
-        .iter()
-        .map(|(_, p, _)| Regex::new(&format!("^(?:{p})")).expect("the built-in token rules compile"))
-        .collect();
+    let anchored = TOKEN_RULES.iter().map(|_| OnceLock::new()).collect();
     Tokens { prefixes, anchored }
 });
 
@@ -165,11 +172,11 @@ pub(crate) fn token_prefixes() -> impl Iterator<Item = &'static [u8]> {
     TOKENS.prefixes.iter().map(|(p, _)| p.as_slice())
 }
 
-/// Forces the compilation of every built-in rule (so the first redaction is not slow).
+/// Builds what every redaction needs (the token prefixes and labels) now rather than on
+/// first use; rules are built when a text first calls for them.
 pub(crate) fn warm() {
     LazyLock::force(&TOKENS);
     LazyLock::force(&TOKEN_LABELS);
-    LazyLock::force(&LINE_RULES);
 }
 
 fn passes(check: Check, s: &str) -> bool {
@@ -218,7 +225,7 @@ pub(crate) fn token_at(text: &str, start: usize, prefixes: &[usize], out: &mut V
             continue;
         }
         for &rule in rules {
-            let Some(found) = t.anchored[rule].find(rest) else { continue };
+            let Some(found) = t.anchored(rule).find(rest) else { continue };
             let end = start + found.end();
             if best.is_none_or(|(_, e)| end > e)
                 && token_bounded(text, start, end)
@@ -279,23 +286,40 @@ pub(crate) enum LineRule {
     Keyed,
 }
 
-struct LineRules {
-    xml: Regex,
-    flag: Regex,
-    auth: Regex,
-    bearer: Regex,
-    curl: Regex,
-    url: Regex,
-    keyed: Vec<KeyedRule>,
-}
-
 /// A label, a pattern whose group `s` is the secret, and a check on it.
 type KeyedRule = (&'static str, Regex, fn(&str) -> bool);
 
-static LINE_RULES: LazyLock<LineRules> = LazyLock::new(|| {
+// Each line rule is built when a line first calls for it (the keyword scan finds its cue).
+
+fn build(p: &str) -> Regex {
+    Regex::new(p).expect("built-in line rules compile")
+}
+
+static XML: LazyLock<Regex> = LazyLock::new(|| {
+    build(r"<(?P<key>[A-Za-z][A-Za-z0-9_:.\-]{0,60})(?:[ \t][^>\n]{0,100})?>(?P<val>[^<\n]{1,300})</")
+});
+static FLAG: LazyLock<Regex> = LazyLock::new(|| {
     let value = r#"(?P<val>\\?"[^"\n]{0,300}?\\?"|'[^'\n]{0,300}'|`[^`\n]{0,300}`|[^\s"'`,;&)}\]<>|]+)"#;
-    let build = |p: &str| Regex::new(p).expect("built-in line rules compile");
-    let keyed: Vec<KeyedRule> = vec![
+    build(&format!(r"(?:^|[ \t])--(?P<key>[A-Za-z][A-Za-z0-9_\-]{{1,60}})[ \t]+{value}"))
+});
+static AUTH: LazyLock<Regex> = LazyLock::new(|| {
+    build(
+        r#"(?i)(?:proxy-)?authori[sz]ation\\?["']?[ \t]*[:=][ \t]*\\?["']?(?:(?:bearer|basic|token|digest|bot|api-token|apikey|api-key|sso-key|negotiate|ntlm|hmac|key|dsn|jwt|splunk|ssws|oauth)[ \t]+)?(?P<s>[^\s"'\\,;`)]+)"#,
+    )
+});
+static BEARER: LazyLock<Regex> = LazyLock::new(|| build(r"(?i)(?-u:\b)bearer[ \t]+(?P<s>[A-Za-z0-9._~+/=\-]{12,})"));
+static CURL: LazyLock<Regex> = LazyLock::new(|| {
+    build(
+        r#"(?:^|[ \t])(?:-u|--user)(?:[ \t]+|=)(?P<arg>\\"[^"\n]*?\\"(?::\\"[^"\n]*?\\")?|"[^"\n]*"(?::"[^"\n]*")?|'[^'\n]*'|[^\s"'\\]+(?:'[^'\n]*'|"[^"\n]*")?)"#,
+    )
+});
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    build(
+        r#"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]{1,30}):(?:\\?/){2}(?P<user>[^\s:/?#@"'<>\\\[\]]{0,128}):(?P<s>[^\s/?#"'<>\\]{1,256})@(?P<host>[A-Za-z0-9._~%\[\]\-]+)"#,
+    )
+});
+static KEYED: LazyLock<Vec<KeyedRule>> = LazyLock::new(|| {
+    vec![
         (
             "secret:azure-client-secret",
             build(
@@ -317,36 +341,20 @@ static LINE_RULES: LazyLock<LineRules> = LazyLock::new(|| {
         ("secret:mailchimp-key", build(r"(?-u:\b)(?P<s>[0-9a-f]{32}-us\d{1,2})(?-u:\b)"), |s| entropy(s) >= 3.0),
         ("secret:facebook-token", build(r"(?-u:\b)\d{15,16}(?:\||%7[Cc])(?P<s>[A-Za-z0-9_\-]{27})"), |_| true),
         ("secret:telegram-token", build(r"(?-u:\b)(?P<s>\d{8,10}:AA[A-Za-z0-9_\-]{33})"), |_| true),
-    ];
-    LineRules {
-        xml: build(r"<(?P<key>[A-Za-z][A-Za-z0-9_:.\-]{0,60})(?:[ \t][^>\n]{0,100})?>(?P<val>[^<\n]{1,300})</"),
-        flag: build(&format!(r"(?:^|[ \t])--(?P<key>[A-Za-z][A-Za-z0-9_\-]{{1,60}})[ \t]+{value}")),
-        auth: build(
-            r#"(?i)(?:proxy-)?authori[sz]ation\\?["']?[ \t]*[:=][ \t]*\\?["']?(?:(?:bearer|basic|token|digest|bot|api-token|apikey|api-key|sso-key|negotiate|ntlm|hmac|key|dsn|jwt|splunk|ssws|oauth)[ \t]+)?(?P<s>[^\s"'\\,;`)]+)"#,
-        ),
-        bearer: build(r"(?i)(?-u:\b)bearer[ \t]+(?P<s>[A-Za-z0-9._~+/=\-]{12,})"),
-        curl: build(
-            r#"(?:^|[ \t])(?:-u|--user)(?:[ \t]+|=)(?P<arg>\\"[^"\n]*?\\"(?::\\"[^"\n]*?\\")?|"[^"\n]*"(?::"[^"\n]*")?|'[^'\n]*'|[^\s"'\\]+(?:'[^'\n]*'|"[^"\n]*")?)"#,
-        ),
-        url: build(
-            r#"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]{1,30}):(?:\\?/){2}(?P<user>[^\s:/?#@"'<>\\\[\]]{0,128}):(?P<s>[^\s/?#"'<>\\]{1,256})@(?P<host>[A-Za-z0-9._~%\[\]\-]+)"#,
-        ),
-        keyed,
-    }
+    ]
 });
 
 /// Runs `rule` on the line `text[ls..le]`.
 pub(crate) fn line_rule(rule: LineRule, text: &str, ls: usize, le: usize, out: &mut Vec<Hit<'_>>) {
     let line = &text[ls..le];
-    let r = &*LINE_RULES;
     match rule {
         LineRule::Markup => {
-            for re in [&r.xml, &r.flag] {
+            for re in [&*XML, &*FLAG] {
                 markup_pairs(re, line, ls, out);
             }
         }
         LineRule::AuthHeader => {
-            for (re, bearer_only) in [(&r.auth, false), (&r.bearer, true)] {
+            for (re, bearer_only) in [(&*AUTH, false), (&*BEARER, true)] {
                 for c in re.captures_iter(line) {
                     let Some(m) = c.name("s") else { continue };
                     let v = m.as_str();
@@ -372,14 +380,14 @@ pub(crate) fn line_rule(rule: LineRule, text: &str, ls: usize, le: usize, out: &
             // Outside a curl/wget line (a continuation line `  -u user:pass \`), only a
             // random-looking password counts.
             let command = lower.contains("curl") || lower.contains("--user") || lower.contains("wget");
-            for c in r.curl.captures_iter(line) {
+            for c in CURL.captures_iter(line) {
                 if let Some(m) = c.name("arg") {
                     curl_credential(m.as_str(), ls + m.start(), command, out);
                 }
             }
         }
         LineRule::UrlPassword => {
-            for c in r.url.captures_iter(line) {
+            for c in URL.captures_iter(line) {
                 let Some(m) = c.name("s") else { continue };
                 let v = m.as_str();
                 if !is_placeholder(v) || looks_random(v, 8) {
@@ -394,7 +402,7 @@ pub(crate) fn line_rule(rule: LineRule, text: &str, ls: usize, le: usize, out: &
             }
         }
         LineRule::Keyed => {
-            for (label, re, check) in &r.keyed {
+            for (label, re, check) in KEYED.iter() {
                 for c in re.captures_iter(line) {
                     let Some(m) = c.name("s") else { continue };
                     if check(m.as_str()) {
@@ -1001,11 +1009,9 @@ fn git_context(prev: &[&str]) -> bool {
     })
 }
 
-/// Builds the built-in secret rules now rather than on first use.
+/// [`warm`], for a thread that has time while another reads the bundle.
 pub(crate) fn warm_up() {
-    LazyLock::force(&TOKEN_LABELS);
-    LazyLock::force(&TOKENS);
-    LazyLock::force(&LINE_RULES);
+    warm();
 }
 
 #[cfg(test)]
