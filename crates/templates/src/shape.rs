@@ -7,9 +7,9 @@
 //! and mask such a hex word whatever its letters; so lines of one shape mask alike and have
 //! the same template.
 //!
-//! A line is shaped 64 bytes at a time: each byte's class (digit, letter) comes
+//! A line is shaped 64 bytes at a time: each byte's class (digit, letter, hex letter) comes
 //! from a few word-wide additions, digits are folded to `0` eight bytes at a time, and word
-//! ends, lone digits and long words are found in 64-bit masks. A block ends before a word it
+//! ends, lone digits and hex words are found in 64-bit masks. A block ends before a word it
 //! would cut, and that word is shaped on its own a byte at a time. A byte loop with a table of
 //! classes for every byte (the reference in tests) took about a seventh of a draft's CPU on the
 //! benchmark's JSON lines, most of it in branches mispredicted at word edges; shaped by blocks, a
@@ -161,7 +161,7 @@ fn shape_blocks(b: &[u8], h: &mut impl Sink) {
     while p < b.len() {
         let block = &b[p..b.len().min(p + 64)];
         let mut out = [0u8; 64];
-        let (mut digit, mut alpha) = (0u64, 0u64);
+        let (mut digit, mut alpha, mut plain) = (0u64, 0u64, 0u64);
         for i in 0..block.len().div_ceil(8) {
             let w = match block.get(i * 8..i * 8 + 8) {
                 Some(chunk) => u64::from_le_bytes(chunk.try_into().unwrap_or_default()),
@@ -180,11 +180,13 @@ fn shape_blocks(b: &[u8], h: &mut impl Sink) {
             let folded = (w | (LO * 0x20)) & !HI;
             let d = between(w & !HI, b'0', b'9') & ascii;
             let a = between(folded, b'a', b'z') & ascii;
+            let x = between(folded, b'a', b'f');
             let fill = (d >> 7) * 0xFF;
             let shaped = (w & !fill) | ((LO * u64::from(b'0')) & fill);
             out[i * 8..i * 8 + 8].copy_from_slice(&shaped.to_le_bytes());
             digit |= bits(d) << (i * 8);
             alpha |= bits(a) << (i * 8);
+            plain |= bits(a & !x) << (i * 8);
         }
         let mut alnum = digit | alpha;
         // The block ends before a word it would cut; that word is shaped a byte at a time.
@@ -193,7 +195,7 @@ fn shape_blocks(b: &[u8], h: &mut impl Sink) {
         if b.get(p + end).is_some_and(u8::is_ascii_alphanumeric) && alnum >> (end - 1) & 1 == 1 {
             end = 64 - (!alnum).leading_zeros() as usize;
             let keep = (1u64 << end) - 1;
-            (digit, alpha, alnum) = (digit & keep, alpha & keep, alnum & keep);
+            (digit, alpha, plain, alnum) = (digit & keep, alpha & keep, plain & keep, alnum & keep);
             let word_end =
                 b[p + end..].iter().position(|c| !c.is_ascii_alphanumeric()).map_or(b.len(), |i| p + end + i);
             cut = Some(p + end..word_end);
@@ -215,7 +217,7 @@ fn shape_blocks(b: &[u8], h: &mut impl Sink) {
             let start = long.trailing_zeros() as usize;
             let len = (!(alnum >> start)).trailing_zeros() as usize;
             let word = (!0u64 >> (64 - len)) << start;
-            if alpha & word != 0 && block[start..start + len].iter().all(u8::is_ascii_hexdigit) {
+            if plain & word == 0 && alpha & word != 0 {
                 h.push_slice(&out[read..start]);
                 h.push_slice(&HEX_WORD);
                 read = start + len;
