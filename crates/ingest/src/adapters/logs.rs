@@ -1107,35 +1107,8 @@ impl Reader<'_> {
     }
 
     fn text_line(&mut self, line: &str, no: u32, f: Found) {
-        let original = &line[f.start..f.end];
-        let when = self.when(f.stamp, original, no);
-        let (text, text_at) = record_text(line, &f);
-        let message = line.get(f.message.max(text_at)..).unwrap_or_default();
-        let level = f.level.or_else(|| level_in_text(message));
-        let mut r = Record::new(Span::line(self.source, no), when, Kind::Log, text);
-        if let Some(l) = level {
-            set_level(&mut r, l);
-        }
-        if let Some((s, e)) = f.service {
-            attr(&mut r, "service", &line[s..e]);
-        }
-        if f.shape == Shape::Clf {
-            // `"GET /path HTTP/1.1" 500 1234`
-            if let Some(req) = text.strip_prefix('"') {
-                if let Some(method) =
-                    req.split(' ').next().filter(|m| !m.is_empty() && m.bytes().all(|c| c.is_ascii_uppercase()))
-                {
-                    attr(&mut r, "method", method);
-                }
-                if let Some(close) = req.find("\" ")
-                    && let Some(status) = req[close + 2..].split(' ').next()
-                    && status.len() == 3
-                    && status.bytes().all(|c| c.is_ascii_digit())
-                {
-                    attr(&mut r, "http_status", status);
-                }
-            }
-        }
+        let when = self.when(f.stamp, &line[f.start..f.end], no);
+        let r = text_record(self.source, line, no, &f, when);
         self.push(r);
     }
 
@@ -1540,6 +1513,52 @@ fn record_text<'l>(line: &'l str, f: &Found) -> (&'l str, usize) {
     }
     let text = line.get(text_at..).map(str::trim_end).unwrap_or_default();
     (if text.is_empty() { &line[f.start..f.end] } else { text }, text_at)
+}
+
+/// What the record of a text line laid out as `f` says besides its time: its text, level,
+/// and (in a common log format line) the request's method and HTTP status.
+struct TextFacts<'l> {
+    text: &'l str,
+    level: Option<&'static str>,
+    method: Option<&'l str>,
+    status: Option<&'l str>,
+}
+
+fn text_facts<'l>(line: &'l str, f: &Found) -> TextFacts<'l> {
+    let (text, text_at) = record_text(line, f);
+    let message = line.get(f.message.max(text_at)..).unwrap_or_default();
+    let level = f.level.or_else(|| level_in_text(message));
+    let (mut method, mut status) = (None, None);
+    if f.shape == Shape::Clf {
+        // `"GET /path HTTP/1.1" 500 1234`
+        if let Some(req) = text.strip_prefix('"') {
+            method = req.split(' ').next().filter(|m| !m.is_empty() && m.bytes().all(|c| c.is_ascii_uppercase()));
+            status = req
+                .find("\" ")
+                .and_then(|close| req[close + 2..].split(' ').next())
+                .filter(|s| s.len() == 3 && s.bytes().all(|c| c.is_ascii_digit()));
+        }
+    }
+    TextFacts { text, level, method, status }
+}
+
+/// The record a text line laid out as `f` begins, its time read as `when`.
+fn text_record(source: u32, line: &str, no: u32, f: &Found, when: When) -> Record {
+    let facts = text_facts(line, f);
+    let mut r = Record::new(Span::line(source, no), when, Kind::Log, facts.text);
+    if let Some(l) = facts.level {
+        set_level(&mut r, l);
+    }
+    if let Some((s, e)) = f.service {
+        attr(&mut r, "service", &line[s..e]);
+    }
+    if let Some(m) = facts.method {
+        attr(&mut r, "method", m);
+    }
+    if let Some(s) = facts.status {
+        attr(&mut r, "http_status", s);
+    }
+    r
 }
 
 fn reader<'a>(head: &str, cx: &'a Context<'_>, capacity: usize) -> Option<(Reader<'a>, Shape)> {
