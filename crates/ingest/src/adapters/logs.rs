@@ -1349,21 +1349,44 @@ fn pre_line<'a>(state: &mut Peeking<'a>, line: Cow<'a, str>) -> PreLine<'a> {
 }
 
 /// One line of a text log as the parallel pass leaves it: its text without `\r` (lossy when
-/// it is not UTF-8), where its time is, and the shape of the template text of the record it
-/// begins (when it begins one debrief makes from the line alone).
+/// it is not UTF-8), where its time is, and what the digest needs of the record it begins
+/// (when it begins one debrief makes from the line alone).
 struct PreText<'a> {
     line: Cow<'a, str>,
     found: Option<Found>,
-    shape: Option<TemplateShape>,
+    peek: Option<TextPeek<'a>>,
+}
+
+/// What the digest needs of a text line's record, read without making it: its level, HTTP
+/// status, the text its template is mined from and that text's shape.
+struct TextPeek<'a> {
+    level: Option<&'static str>,
+    status: Option<u16>,
+    text: Cow<'a, str>,
+    shape: TemplateShape,
 }
 
 /// A text log's line, laid out as `layout`, looked at.
 fn pre_text_line(line: Cow<'_, str>, layout: Shape) -> PreText<'_> {
-    let Cow::Borrowed(l) = line else { return PreText { line, found: None, shape: None } };
+    let Cow::Borrowed(l) = line else { return PreText { line, found: None, peek: None } };
     let found = if l.trim().is_empty() { None } else { parse_as(layout, l) };
-    let shape =
-        found.filter(|f| f.shape != Shape::Logfmt).map(|f| TemplateShape::of(&template_text(record_text(l, &f).0)));
-    PreText { line, found, shape }
+    let peek = found.filter(|f| f.shape != Shape::Logfmt).map(|f| {
+        let facts = text_facts(l, &f);
+        let text = template_text(facts.text);
+        let shape = TemplateShape::of(&text);
+        TextPeek { level: facts.level, status: facts.status.and_then(|s| s.parse().ok()), text, shape }
+    });
+    PreText { line, found, peek }
+}
+
+/// A text record counted as it began, made only if the digest keeps it once its last line
+/// is known.
+struct Begun {
+    no: u32,
+    end: u32,
+    when: When,
+    found: Found,
+    refs: u32,
 }
 
 /// The lines of `block` (whole lines), without their `\r`, each passed to `f` — borrowed, or
@@ -1716,21 +1739,33 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
         return out;
     };
     let mut digest = crate::digest::Digest::streamed(cx.source);
-    // The raw lines since the pending record (the last one read) began.
+    // The raw lines since the last record read began.
     let mut raw = String::new();
-    let take = |digest: &mut crate::digest::Digest, r: Record, raw: &str, read: &mut usize, shape| {
+    // Keeps `r` with the raw lines it spans (the first ones of `raw`).
+    let keep = |digest: &mut crate::digest::Digest, r: Record, raw: &str, refs: u32| {
+        let n = (r.span.end_line - r.span.line + 1) as usize;
+        let end = memchr::memchr_iter(b'\n', raw.as_bytes()).nth(n - 1).unwrap_or(raw.len());
+        digest.keep(r, raw[..end].to_string(), refs);
+    };
+    let take = |digest: &mut crate::digest::Digest, r: Record, raw: &str, read: &mut usize| {
         *read += 1;
-        let refs = digest.add_with(&r, shape);
+        let refs = digest.add(&r);
         if refs > 0 {
-            let n = (r.span.end_line - r.span.line + 1) as usize;
-            let end = memchr::memchr_iter(b'\n', raw.as_bytes()).nth(n - 1).unwrap_or(raw.len());
-            digest.keep(r, raw[..end].to_string(), refs);
+            keep(digest, r, raw, refs);
+        }
+    };
+    // A text record read without being made: made when it is complete, if the digest keeps it.
+    let mut begun: Option<Begun> = None;
+    let finish = |digest: &mut crate::digest::Digest, b: Begun, raw: &str| {
+        if b.refs > 0 {
+            let first = raw.split('\n').next().unwrap_or(raw);
+            let mut r = text_record(cx.source, first, b.no, &b.found, b.when);
+            r.span.end_line = b.end;
+            keep(digest, r, raw, b.refs);
         }
     };
     let mut no = 0u32;
     let mut bad_utf8 = None;
-    // The template shape of the last record begun, when the parallel pass took it.
-    let mut pending: Option<TemplateShape> = None;
     let mut buf = vec![0u8; 1 << 20];
     let mut filled = 0;
     let mut eof = false;
@@ -1760,7 +1795,7 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
                 let Some(peek) = &p.peek else {
                     rd.line(shape, &p.line, no);
                     for r in std::mem::take(&mut rd.records) {
-                        take(&mut digest, r, &p.line, &mut out.read, None);
+                        take(&mut digest, r, &p.line, &mut out.read);
                     }
                     continue;
                 };
@@ -1775,7 +1810,9 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
                 }
             }
         } else {
-            // Times found and template texts shaped in parallel; records made in order.
+            // Times found and records read in parallel; counted in order, and made only when
+            // the digest keeps them (or when a line needs the record reader: logfmt, bytes that
+            // are not UTF-8, lines before the first time).
             let pre = block_lines(&buf[..scan_to], |(): &mut (), line| pre_text_line(line, shape));
             for p in pre.iter().flatten() {
                 no += 1;
@@ -1787,15 +1824,47 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
                     }
                     Cow::Borrowed(_) => p.found,
                 };
+                if let (Some(f), Some(peek)) = (found, &p.peek) {
+                    // A record begins here: the ones before it are complete.
+                    for r in rd.records.drain(..) {
+                        take(&mut digest, r, &raw, &mut out.read);
+                    }
+                    if let Some(b) = begun.take() {
+                        finish(&mut digest, b, &raw);
+                    }
+                    let when = rd.when(f.stamp, &line[f.start..f.end], no);
+                    rd.seen_timed = true;
+                    out.read += 1;
+                    let refs = digest.add_shaped(no, when.utc, peek.level, peek.status, &peek.text, peek.shape);
+                    begun = Some(Begun { no, end: no, when, found: f, refs });
+                    raw.clear();
+                    raw.push_str(line);
+                    continue;
+                }
+                if let Some(b) = begun.as_mut()
+                    && found.is_none()
+                {
+                    // A line no layout fits continues the record; a blank line is only kept.
+                    if !line.trim().is_empty() {
+                        b.end = no;
+                    }
+                    if raw.len() < RAW_CAP {
+                        raw.push('\n');
+                        raw.push_str(line);
+                    }
+                    continue;
+                }
+                if let Some(b) = begun.take() {
+                    finish(&mut digest, b, &raw);
+                }
                 let before = rd.records.len();
                 rd.line_found(line, no, found);
                 if rd.records.len() > before {
                     // A record began here: the ones before it are complete.
                     let done = rd.records.len() - 1;
                     for r in rd.records.drain(..done) {
-                        take(&mut digest, r, &raw, &mut out.read, pending.take());
+                        take(&mut digest, r, &raw, &mut out.read);
                     }
-                    pending = p.shape;
                     raw.clear();
                     raw.push_str(line);
                 } else if !rd.records.is_empty() && raw.len() < RAW_CAP {
@@ -1807,8 +1876,11 @@ pub(crate) fn stream(file: &SourceFile, mut input: impl Read, cx: &Context<'_>) 
         buf.copy_within(scan_to..filled, 0);
         filled -= scan_to;
     }
+    if let Some(b) = begun.take() {
+        finish(&mut digest, b, &raw);
+    }
     for r in std::mem::take(&mut rd.records) {
-        take(&mut digest, r, &raw, &mut out.read, pending.take());
+        take(&mut digest, r, &raw, &mut out.read);
     }
     digest.make_records(|no, line| {
         rd.json_line(line.trim(), no);
