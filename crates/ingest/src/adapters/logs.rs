@@ -1165,7 +1165,7 @@ impl Reader<'_> {
                 return;
             }
         };
-        let JsonCore { error, text, from_error, level } = json_core(&v, line);
+        let JsonCore { error, text, from_error, level } = json_core(&v, line, json_level);
         let text: &str = &text;
 
         let time = v.time_raw().map(|raw| (raw, json_time(raw)));
@@ -1225,7 +1225,11 @@ struct JsonCore<'a> {
     level: Option<&'static str>,
 }
 
-fn json_core<'a>(v: &JsonLine<'a>, line: &'a str) -> JsonCore<'a> {
+fn json_core<'a>(
+    v: &JsonLine<'a>,
+    line: &'a str,
+    level_of: impl FnMut(Raw<'a>) -> Option<&'static str>,
+) -> JsonCore<'a> {
     let payload = nested(v.json_payload());
     let log_obj = nested(v.log());
     let error = v.error().or(v.err()).or(payload.as_ref().and_then(Nested::error)).and_then(json_str);
@@ -1255,7 +1259,7 @@ fn json_core<'a>(v: &JsonLine<'a>, line: &'a str) -> JsonCore<'a> {
         p_severity,
         log_obj.and_then(|l| l.level()),
     ];
-    let level = first(&levels, |raw| json_scalar(raw).and_then(|s| normalize_level(&s)));
+    let level = first_mut(&levels, level_of);
     JsonCore { error, text, from_error, level }
 }
 
@@ -1263,6 +1267,17 @@ fn json_core<'a>(v: &JsonLine<'a>, line: &'a str) -> JsonCore<'a> {
 #[inline]
 fn first<'a, T>(raws: &[Option<Raw<'a>>], read: impl Fn(Raw<'a>) -> Option<T>) -> Option<T> {
     raws.iter().flatten().find_map(|&raw| read(raw))
+}
+
+/// [`first`] with a reader that may keep what it read.
+#[inline]
+fn first_mut<'a, T>(raws: &[Option<Raw<'a>>], mut read: impl FnMut(Raw<'a>) -> Option<T>) -> Option<T> {
+    raws.iter().flatten().find_map(|&raw| read(raw))
+}
+
+/// The level a JSON level value names.
+fn json_level(raw: Raw<'_>) -> Option<&'static str> {
+    json_scalar(raw).and_then(|s| normalize_level(&s))
 }
 
 /// Whether `c` is a byte that cannot begin or end white space.
@@ -1312,7 +1327,16 @@ fn json_peek<'a>(line: &'a str, state: &mut Peeking<'a>) -> Option<Peek<'a>> {
         Some(text) if memchr::memchr(b'\\', text.as_bytes()).is_none() => state.minute.read(text)?,
         _ => json_time(raw)?.0,
     };
-    let core = json_core(v, line);
+    let last = &mut state.level;
+    let core = json_core(v, line, |raw| match *last {
+        // Most lines repeat the level value of the line before.
+        Some((text, level)) if text == raw.get() => level,
+        _ => {
+            let level = json_level(raw);
+            *last = Some((raw.get(), level));
+            level
+        }
+    });
     let status = json_status(v, nested(v.http_request()).as_ref()).and_then(|s| s.parse().ok());
     let text = match core.text {
         Cow::Borrowed(t) => template_text(t),
@@ -1336,6 +1360,8 @@ struct Peeking<'a> {
     layout: Layout,
     minute: Minute,
     fields: JsonLine<'a>,
+    /// The last level value read, and the level it names.
+    level: Option<(&'a str, Option<&'static str>)>,
 }
 
 /// A JSON-lines log's line, peeked at.
