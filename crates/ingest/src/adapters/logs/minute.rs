@@ -18,10 +18,23 @@ const TAIL: usize = 8;
 /// The last minute read: the text before and after its seconds, and its start.
 #[derive(Debug, Default)]
 pub(super) struct Minute {
-    head: [u8; HEAD],
-    tail: [u8; TAIL],
-    tail_len: usize,
+    /// The text before the seconds, as one number (compared in one step).
+    head: u128,
+    /// The text after the seconds and fraction, as one number, and its length.
+    tail: (u64, usize),
     start: Option<Timestamp>,
+}
+
+/// `b` (at most 8 bytes) as one number.
+fn packed(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w[..b.len()].copy_from_slice(b);
+    u64::from_le_bytes(w)
+}
+
+/// The first [`HEAD`] bytes of `b` as one number.
+fn head(b: &[u8]) -> Option<u128> {
+    Some(u128::from_le_bytes(b.get(..HEAD)?.try_into().ok()?))
 }
 
 impl Minute {
@@ -40,10 +53,10 @@ impl Minute {
             && s.len() - end <= TAIL
             && let Ok(start) = t.checked_sub(SignedDuration::new(seconds.0, seconds.1))
             && start.subsec_nanosecond() == 0
+            && let Some(head) = head(s.as_bytes())
         {
-            self.head.copy_from_slice(&s.as_bytes()[..HEAD]);
-            self.tail_len = s.len() - end;
-            self.tail[..self.tail_len].copy_from_slice(&s.as_bytes()[end..]);
+            self.head = head;
+            self.tail = (packed(&s.as_bytes()[end..]), s.len() - end);
             self.start = Some(start);
         }
         Some(stamp)
@@ -53,11 +66,11 @@ impl Minute {
     fn in_minute(&self, s: &str) -> Option<Timestamp> {
         let start = self.start?;
         let b = s.as_bytes();
-        if b.get(..HEAD)? != self.head {
+        if head(b)? != self.head {
             return None;
         }
         let (seconds, end) = seconds(b)?;
-        if b[end..] != self.tail[..self.tail_len] {
+        if b.len() - end != self.tail.1 || packed(&b[end..]) != self.tail.0 {
             return None;
         }
         // A minute starts on a whole second (offsets are whole seconds).
