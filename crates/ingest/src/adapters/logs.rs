@@ -1259,19 +1259,13 @@ fn json_core<'a>(
         p_severity,
         log_obj.and_then(|l| l.level()),
     ];
-    let level = first_mut(&levels, level_of);
+    let level = first(&levels, level_of);
     JsonCore { error, text, from_error, level }
 }
 
 /// The first of `raws`, in order, that `read` reads.
 #[inline]
-fn first<'a, T>(raws: &[Option<Raw<'a>>], read: impl Fn(Raw<'a>) -> Option<T>) -> Option<T> {
-    raws.iter().flatten().find_map(|&raw| read(raw))
-}
-
-/// [`first`] with a reader that may keep what it read.
-#[inline]
-fn first_mut<'a, T>(raws: &[Option<Raw<'a>>], mut read: impl FnMut(Raw<'a>) -> Option<T>) -> Option<T> {
+fn first<'a, T>(raws: &[Option<Raw<'a>>], mut read: impl FnMut(Raw<'a>) -> Option<T>) -> Option<T> {
     raws.iter().flatten().find_map(|&raw| read(raw))
 }
 
