@@ -81,14 +81,14 @@ fn laid_out<'a>(text: &'a str, layout: &Layout, out: &mut [Option<Raw<'a>>]) -> 
         let value = i;
         i = skip(b, i)?;
         if slot != Layout::NONE {
-            out[usize::from(slot)] = Some(Raw(text.get(value..i)?));
+            *out.get_mut(usize::from(slot))? = Some(Raw(text.get(value..i)?));
         }
     }
     let closing = &layout.texts[from..];
     (b.len() - i == closing.len() && same(&b[i..], closing)).then_some(())
 }
 
-/// Whether `a` and `b` (of one length) are equal, compared eight bytes at a time (texts
+/// Whether `a` and `b` are equal, compared eight bytes at a time (texts
 /// between values are a few words long, where a `memcmp` call costs more than it saves).
 #[inline]
 fn same(a: &[u8], b: &[u8]) -> bool {
