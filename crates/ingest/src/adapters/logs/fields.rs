@@ -421,6 +421,20 @@ mod tests {
     }
 
     #[test]
+    fn same_sees_a_difference_at_every_offset() {
+        for len in 0..24 {
+            let a: Vec<u8> = (0..len as u8).collect();
+            assert!(same(&a, &a.clone()), "{len}");
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 0x40;
+                assert!(!same(&a, &b), "{len} {at}");
+            }
+            assert!(!same(&a, &[a.as_slice(), b"x"].concat()), "{len}");
+        }
+    }
+
+    #[test]
     fn quotes_and_backslashes_are_found_at_every_offset() {
         for len in 0..40 {
             for at in 0..=len {
