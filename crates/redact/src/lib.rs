@@ -165,9 +165,7 @@ impl Redactor {
     /// Builds the redactor. A `[redact] patterns` entry that is not a valid regular
     /// expression is an error that names it.
     pub fn new(config: &IncidentConfig, people: &[Person]) -> Result<Self, RedactError> {
-        secrets::warm();
-        pii::warm();
-        scan::warm();
+        warm_up();
         let rc = &config.redact;
         let clean = |v: &[String]| -> Vec<Secret> {
             v.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).map(Secret::from).collect()
@@ -409,12 +407,12 @@ impl Redactor {
 }
 
 /// Builds the built-in rule sets (secret tokens, personal-data shapes, context keywords)
-/// now; otherwise the first redaction builds them, about 40 ms of CPU. Call it on another
-/// thread while the bundle is read.
+/// now; otherwise the first redaction builds them. Call it on another thread while the
+/// bundle is read.
 pub fn warm_up() {
-    secrets::warm_up();
-    pii::warm_up();
-    scan::warm_up();
+    secrets::warm();
+    pii::warm();
+    scan::warm();
 }
 
 /// Texts larger than this are redacted in parallel chunks.

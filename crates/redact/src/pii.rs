@@ -142,6 +142,7 @@ fn anchored_end(re: &Regex, text: &str, start: usize) -> Option<usize> {
     re.find(&text[start..]).map(|m| start + m.end())
 }
 
+/// Builds the built-in personal-data rules now rather than on first use.
 pub(crate) fn warm() {
     LazyLock::force(&SHAPES);
 }
@@ -625,11 +626,6 @@ fn number_after(text: &str, kw_end: usize) -> Option<(usize, usize)> {
     let m_end = anchored_end(&SHAPES.phone_body, text, at)?;
     let (start, end) = trim_phone(text, at, m_end);
     (start < end && stands_alone(text, start, end) && phone_ok(&text[start..end])).then_some((start, end))
-}
-
-/// Builds the built-in personal-data rules now rather than on first use.
-pub(crate) fn warm_up() {
-    LazyLock::force(&SHAPES);
 }
 
 #[cfg(test)]

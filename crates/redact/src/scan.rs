@@ -114,6 +114,7 @@ static KEYWORDS: LazyLock<Keywords> = LazyLock::new(|| {
     Keywords { ac, actions, tokens }
 });
 
+/// Builds the context keywords now rather than on first use.
 pub(crate) fn warm() {
     LazyLock::force(&KEYWORDS);
 }
@@ -177,9 +178,4 @@ pub(crate) fn scan<'a>(text: &str, protected: &[(usize, usize)], context: bool, 
     }
     flush(line, mask, out);
     seen
-}
-
-/// Builds the context keywords now rather than on first use.
-pub(crate) fn warm_up() {
-    LazyLock::force(&KEYWORDS);
 }

@@ -1009,11 +1009,6 @@ fn git_context(prev: &[&str]) -> bool {
     })
 }
 
-/// [`warm`], for a thread that has time while another reads the bundle.
-pub(crate) fn warm_up() {
-    warm();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,7 +31,7 @@ fn scan<'a>(
     mut layout: Option<&mut Layout>,
 ) -> Result<(), JiterError> {
     if let Some(l) = layout.as_deref_mut()
-        && l.known
+        && l.is_known()
     {
         if laid_out(text, l, out).is_some() {
             return Ok(());
@@ -42,7 +42,7 @@ fn scan<'a>(
         return Ok(());
     }
     if let Some(l) = layout {
-        l.known = false;
+        l.forget();
     }
     out.fill(None);
     scan_all(text, slot, out)
@@ -59,12 +59,21 @@ pub(super) struct Layout {
     texts: Vec<u8>,
     /// For each value, where the text before it ends in `texts`, and the field it fills
     /// ([`Layout::NONE`]: none, or a key seen before in the line).
+    /// Empty when no layout is known.
     values: Vec<(u32, u8)>,
-    known: bool,
 }
 
 impl Layout {
     const NONE: u8 = u8::MAX;
+
+    fn is_known(&self) -> bool {
+        !self.values.is_empty()
+    }
+
+    fn forget(&mut self) {
+        self.texts.clear();
+        self.values.clear();
+    }
 }
 
 /// Reads `text` as laid out as `layout`; `None` when it is not.
@@ -118,7 +127,7 @@ fn ws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// The fast path of [`scan`]: `None` when the line needs the full parser. Takes the line's
-/// layout into `layout` when it reads the line.
+/// layout into `layout` (left partial when it returns `None`: [`scan`] then forgets it).
 fn flat<'a>(
     text: &'a str,
     slot: &impl Fn(&[u8]) -> Option<usize>,
@@ -126,9 +135,7 @@ fn flat<'a>(
     mut layout: Option<&mut Layout>,
 ) -> Option<()> {
     if let Some(l) = layout.as_deref_mut() {
-        l.known = false;
-        l.texts.clear();
-        l.values.clear();
+        l.forget();
     }
     let b = text.as_bytes();
     let mut i = ws(b, 0);
@@ -180,7 +187,6 @@ fn flat<'a>(
                 }
                 if let Some(l) = layout {
                     l.texts.extend_from_slice(&b[gap..]);
-                    l.known = true;
                 }
                 return Some(());
             }

@@ -43,12 +43,14 @@ impl Minute {
         if let Some(t) = self.in_minute(s) {
             return Some(Stamp::Instant(t));
         }
-        let stamp = time_text(s)?;
         self.start = None;
-        // Kept only when the ISO reader took all of `s`: then bytes 17..19 are its seconds.
+        // What `time_text` does first; when the ISO reader takes all of `s`, bytes 17..19 are
+        // its seconds and the minute can be kept.
+        let stamp = match iso(s.as_bytes(), 0) {
+            Some((stamp, len)) if len == s.len() => stamp,
+            _ => return time_text(s),
+        };
         if let Stamp::Instant(t) = stamp
-            && let Some((Stamp::Instant(_), len)) = iso(s.as_bytes(), 0)
-            && len == s.len()
             && let Some((seconds, end)) = seconds(s.as_bytes())
             && s.len() - end <= TAIL
             && let Ok(start) = t.checked_sub(SignedDuration::new(seconds.0, seconds.1))
